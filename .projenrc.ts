@@ -1,0 +1,141 @@
+import { awscdk, javascript, JsonFile } from 'projen';
+
+const CDK_VERSION = '2.276.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-kinesis-kit',
+  description: 'AWS CDK constructs for a whole Amazon Kinesis streaming platform: streams sized from throughput, consumers, Firehose delivery, analytics, a shard autoscaler and monitoring.',
+  author: 'cdk-kinesis-kit contributors',
+  authorAddress: 'maintainers@cdk-kinesis-kit.dev',
+  repositoryUrl: 'https://github.com/cdk-kinesis-kit/cdk-kinesis-kit.git',
+  keywords: ['cdk', 'aws-cdk', 'kinesis', 'streaming', 'autoscaling', 'firehose'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_VERSION,
+  cdkVersionPinning: false,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  // jsii targets. The registries behind them are not reachable from the build machines, so the
+  // build checks them with `jsii-pacmak --code-only` (task `verify:targets`).
+  publishToPypi: {
+    distName: 'cdk-kinesis-kit',
+    module: 'cdk_kinesis_kit',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkkinesiskit',
+    mavenGroupId: 'io.github.cdk-kinesis-kit',
+    mavenArtifactId: 'cdk-kinesis-kit',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkKinesisKit',
+    packageId: 'CdkKinesisKit',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-kinesis-kit/cdk-kinesis-kit-go',
+  },
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    'aws-cdk@2.1148.1',
+    'esbuild@^0.28.2',
+    '@aws-sdk/client-kinesis@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@smithy/node-http-handler@^4',
+    'aws-sdk-client-mock@^4.1.0',
+    'kinesis-local@0.6.2',
+    '@types/aws-lambda@^8',
+  ],
+
+  // Snapshots never update silently: `test` runs jest with --ci, `test:update` rewrites them.
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+      testTimeout: 60_000,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda', 'bench', 'examples', 'projenrc', '.projenrc.ts'],
+  },
+
+  gitignore: ['/assets/', 'cdk.out/', '/bench/results/tmp/', '.jsii-verify/'],
+  npmignoreEnabled: true,
+  npmIgnoreOptions: { ignorePatterns: ['/lambda/', '/bench/', '/examples/', 'cdk.out/', '/.ci/', '/.jsii-verify/'] },
+  githubOptions: { mergify: false },
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+});
+
+// A build that changes a tracked file is a failed build: fail on jsii warnings too.
+project.compileTask.reset('jsii --fail-on-warnings --silence-warnings=reserved-word');
+
+// Lambda handlers: TypeScript in lambda/, bundled by esbuild into assets/, which ships in the
+// npm package so users never need esbuild or Docker at their own synth.
+const HANDLERS: string[] = [];
+const bundle = project.addTask('bundle', {
+  description: 'Bundle the Lambda handlers in lambda/ into assets/ with esbuild',
+});
+for (const handler of HANDLERS) {
+  bundle.exec([
+    'esbuild',
+    `lambda/${handler}/index.ts`,
+    '--bundle',
+    '--platform=node',
+    '--target=node22',
+    '--minify',
+    '--legal-comments=none',
+    `--outfile=assets/${handler}/index.js`,
+  ].join(' '));
+}
+project.preCompileTask.spawn(bundle);
+project.npmignore?.addPatterns('!/assets/');
+
+// The four language targets cannot be built offline, but their generated code can: this checks
+// that every public type maps to Python, Java, .NET and Go.
+const verifyTargets = project.addTask('verify:targets', {
+  description: 'Generate the Python, Java, .NET and Go bindings (code only) to prove the API maps to every jsii target',
+});
+verifyTargets.exec('rm -rf .jsii-verify');
+verifyTargets.exec('jsii-pacmak --code-only --outdir .jsii-verify --target python --target java --target dotnet --target go');
+verifyTargets.exec('rm -rf .jsii-verify');
+project.postCompileTask.spawn(verifyTargets);
+
+// `package` makes the npm package only: the Maven, NuGet, PyPI and Go toolchains' registries are
+// out of reach here, so `package-all` is for release machines. `verify:targets` covers the rest.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// The main job: synthesize the example app with no AWS account, then print each stack's resources.
+const synthExample = project.addTask('synth:example', {
+  description: 'Synthesize the example app in examples/ into cdk.out and summarize each stack',
+});
+synthExample.spawn(bundle);
+synthExample.exec('cdk synth --quiet --app "ts-node --prefer-ts-exts --project examples/tsconfig.json examples/app.ts" --output cdk.out');
+synthExample.exec('ts-node --project examples/tsconfig.json examples/summarize.ts cdk.out');
+
+// Type-checking configs for the example app and the benchmark, which run under ts-node.
+for (const dir of ['examples', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { rootDir: '..', noEmit: true, noUnusedLocals: false },
+      include: ['**/*.ts'],
+    },
+  });
+}
+
+project.addTask('bench', {
+  description: 'Run the autoscaler benchmark on generated traces; writes bench/results/',
+  exec: 'ts-node --project bench/tsconfig.json bench/autoscaler.ts',
+  receiveArgs: true,
+});
+
+project.synth();

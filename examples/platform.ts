@@ -1,0 +1,63 @@
+import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { KinesisStream, StreamCapacity } from '../src';
+
+/**
+ * The "orders" platform: a stream sized from its expected peak throughput and a producer
+ * function that is granted write.
+ */
+export class OrdersPlatformStack extends Stack {
+  public readonly orders: KinesisStream;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    // 3,000 orders/s of about 1.5 KiB, read by two shared-throughput consumers.
+    this.orders = new KinesisStream(this, 'Orders', {
+      streamName: 'orders',
+      retentionPeriod: Duration.days(7),
+      capacity: StreamCapacity.fromThroughput({
+        recordsPerSecond: 3000,
+        averageRecordSizeKiB: 1.5,
+        consumers: 2,
+      }),
+    });
+
+    const producer = new lambda.Function(this, 'OrderProducer', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline([
+        "const { KinesisClient, PutRecordsCommand } = require('@aws-sdk/client-kinesis');",
+        'const client = new KinesisClient({});',
+        'exports.handler = async (event) => {',
+        '  const orders = event.orders ?? [];',
+        '  if (orders.length === 0) return { sent: 0 };',
+        '  const out = await client.send(new PutRecordsCommand({',
+        '    StreamARN: process.env.STREAM_ARN,',
+        '    Records: orders.map((o) => ({ PartitionKey: String(o.id), Data: Buffer.from(JSON.stringify(o)) })),',
+        '  }));',
+        '  return { sent: orders.length, failed: out.FailedRecordCount };',
+        '};',
+      ].join('\n')),
+      environment: { STREAM_ARN: this.orders.streamArn },
+      timeout: Duration.seconds(30),
+      logGroup: new logs.LogGroup(this, 'OrderProducerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    this.orders.grantWrite(producer);
+
+    Validations.of(producer).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS-managed basic execution role only allows writing the function\'s own CloudWatch logs.',
+    });
+  }
+}
+
+/** Adds the example stacks to an app, with cdk-nag's AwsSolutions pack as a validation plugin. */
+export function addExampleStacks(app: App): Stack[] {
+  const stacks = [new OrdersPlatformStack(app, 'OrdersPlatform')];
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stacks;
+}
