@@ -44,6 +44,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@^0.28.2',
     '@aws-sdk/client-kinesis@^3',
     '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-dynamodb@^3',
     '@smithy/node-http-handler@^4',
     'aws-sdk-client-mock@^4.1.0',
     'kinesis-local@0.6.2',
@@ -79,7 +80,7 @@ project.compileTask.reset('jsii --fail-on-warnings --silence-warnings=reserved-w
 
 // Lambda handlers: TypeScript in lambda/, bundled by esbuild into assets/, which ships in the
 // npm package so users never need esbuild or Docker at their own synth.
-const HANDLERS: string[] = [];
+const HANDLERS = ['autoscaler'];
 const bundle = project.addTask('bundle', {
   description: 'Bundle the Lambda handlers in lambda/ into assets/ with esbuild',
 });

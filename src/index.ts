@@ -1,2 +1,3 @@
 export * from './shard-calculator';
 export * from './stream';
+export * from './autoscaler';

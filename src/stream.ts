@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { ShardAutoscaler, ShardAutoscalingOptions } from './autoscaler';
 import { grantStreamKplWrite, grantStreamRead, grantStreamReadWrite, grantStreamWrite } from './private/grants';
 import { KPL_METRICS_NAMESPACE, MAX_RETENTION_HOURS, MAX_SHARDS_PER_STREAM, MIN_RETENTION_HOURS } from './private/limits';
 import { checkInteger, checkKinesisName, checkRange, KinesisKitValidationError } from './private/validation';
@@ -141,6 +142,16 @@ export interface KinesisStreamProps {
   readonly shardLevelMetrics?: kinesis.ShardLevelMetrics[];
 
   /**
+   * Scales the shard count with the stream's traffic: see `ShardAutoscaler`. Only for
+   * provisioned streams. The template keeps the initial shard count (`capacity`, or
+   * `minShards` when `capacity` is not given), so a later deployment does not undo the
+   * autoscaler's work.
+   *
+   * @default - no autoscaling
+   */
+  readonly autoscaling?: ShardAutoscalingOptions;
+
+  /**
    * What happens to the stream (and the key created for it) when removed from the stack.
    *
    * @default RemovalPolicy.RETAIN
@@ -215,6 +226,13 @@ export class KinesisStream extends kinesis.Stream implements IKinesisStream {
   /** The retention period. */
   public readonly retentionPeriod: Duration;
 
+  /**
+   * The autoscaler, when `autoscaling` is set.
+   *
+   * @default - none
+   */
+  public readonly autoscaler?: ShardAutoscaler;
+
   constructor(scope: Construct, id: string, props: KinesisStreamProps = {}) {
     const resolved = resolveStreamProps(childPath(scope, id), props);
     super(scope, id, resolved.streamProps);
@@ -236,6 +254,10 @@ export class KinesisStream extends kinesis.Stream implements IKinesisStream {
         id: 'AwsSolutions-KDS3',
         reason: 'cdk-kinesis-kit encrypts streams with a customer-managed key by default, so access to the data is governed by key policy and explicit grants; StreamEncryption.MANAGED selects the AWS-managed key.',
       });
+    }
+
+    if (props.autoscaling) {
+      this.autoscaler = new ShardAutoscaler(this, 'Autoscaler', { ...props.autoscaling, stream: this });
     }
   }
 
@@ -285,7 +307,12 @@ interface ResolvedStreamProps {
 function resolveStreamProps(path: string, props: KinesisStreamProps): ResolvedStreamProps {
   checkKinesisName(path, 'streamName', props.streamName);
 
-  const capacity = props.capacity ?? StreamCapacity.provisioned(1);
+  const capacity = props.capacity
+    ?? (props.autoscaling ? StreamCapacity.provisioned(props.autoscaling.minShards) : StreamCapacity.provisioned(1));
+  if (props.autoscaling && capacity.streamMode === kinesis.StreamMode.ON_DEMAND) {
+    throw new KinesisKitValidationError(path,
+      'autoscaling needs a provisioned stream, got capacity ON_DEMAND: on-demand streams scale themselves');
+  }
   let shardCount: number | undefined;
   let shardEstimate: ShardEstimate | undefined;
   if (capacity.streamMode === kinesis.StreamMode.ON_DEMAND) {

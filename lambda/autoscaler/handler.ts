@@ -1,0 +1,441 @@
+/**
+ * The shard autoscaler's Lambda handler logic, with its AWS clients injected so that tests can
+ * run it against mocks or a real Kinesis-compatible server. `index.ts` wires the real clients.
+ */
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  MetricAlarm,
+  MetricDataQuery,
+  PutMetricAlarmCommand,
+  PutMetricAlarmCommandInput,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import { decide, Decision, MinuteMetrics, Trigger } from './policy';
+import {
+  ALARM_ROLES,
+  AlarmRole,
+  alarmName,
+  DAY_MS,
+  METRICS_NAMESPACE,
+  MINUTE_MS,
+  parseAlarmName,
+  StreamScalingConfig,
+  thresholdFor,
+} from '../../src/private/autoscaler-config';
+
+export interface HandlerDeps {
+  readonly kinesis: KinesisClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly tableName: string;
+  readonly streams: StreamScalingConfig[];
+  /** Clock, epoch milliseconds. */
+  readonly now?: () => number;
+  /** Where structured log lines go; one JSON object per call. */
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+/** The event CloudWatch sends to a Lambda alarm action (only the fields used here). */
+export interface AlarmEvent {
+  readonly source: 'aws.cloudwatch';
+  readonly alarmArn?: string;
+  readonly alarmData: {
+    readonly alarmName: string;
+    readonly state: { readonly value: string; readonly reason?: string };
+  };
+}
+
+/** A request to re-check every stream (sent after each stack deployment, or by hand). */
+export interface ReconcileEvent {
+  readonly source?: string;
+  readonly action?: 'reconcile';
+  readonly 'detail-type'?: string;
+}
+
+export type AutoscalerEvent = AlarmEvent | ReconcileEvent;
+
+/** The outcome of one stream's handling, for logs and tests. */
+export interface Outcome {
+  readonly streamName: string;
+  readonly trigger: Trigger;
+  /** requested | skipped | failed | ignored */
+  readonly outcome: string;
+  readonly decision?: Decision;
+  readonly message: string;
+}
+
+/** How long an invocation holds a stream's lock at most. */
+const LOCK_MS = 2 * MINUTE_MS;
+
+/** Kinesis and CloudWatch error names that mean "try again later", not a bug. */
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'LimitExceededException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
+
+export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Promise<Outcome[]> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
+  const byName = new Map(deps.streams.map((s) => [s.streamName, s]));
+
+  return async (event) => {
+    if (isAlarmEvent(event)) {
+      const parsed = parseAlarmName(event.alarmData.alarmName);
+      const config = parsed && byName.get(parsed.streamName);
+      if (!parsed || !config) {
+        const outcome: Outcome = {
+          streamName: parsed?.streamName ?? 'unknown',
+          trigger: parsed?.role ?? 'Reconcile',
+          outcome: 'ignored',
+          message: `alarm ${event.alarmData.alarmName} is not one of this autoscaler's alarms`,
+        };
+        log({ level: 'WARN', ...outcome });
+        return [outcome];
+      }
+      if (event.alarmData.state.value !== 'ALARM') {
+        const outcome: Outcome = { streamName: config.streamName, trigger: parsed.role, outcome: 'ignored', message: `alarm state is ${event.alarmData.state.value}` };
+        log({ level: 'INFO', ...outcome });
+        return [outcome];
+      }
+      return [await handleStream(config, parsed.role)];
+    }
+    // Reconcile: after a deployment, every stream's alarms get thresholds for its real shard count.
+    const outcomes: Outcome[] = [];
+    for (const config of deps.streams) {
+      outcomes.push(await handleStream(config, 'Reconcile'));
+    }
+    return outcomes;
+  };
+
+  async function handleStream(config: StreamScalingConfig, trigger: Trigger): Promise<Outcome> {
+    const streamName = config.streamName;
+    const owner = `${now()}-${Math.random().toString(36).slice(2)}`;
+    let calls: number[];
+    try {
+      const lock = await acquireLock(streamName, owner);
+      if (!lock) {
+        return report(config, trigger, 'skipped', 'another invocation is handling this stream (duplicate or concurrent alarm)');
+      }
+      calls = lock;
+    } catch (err) {
+      return failure(config, trigger, 'DynamoDB', err);
+    }
+
+    try {
+      let summary;
+      try {
+        summary = (await deps.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }))).StreamDescriptionSummary;
+      } catch (err) {
+        return failure(config, trigger, 'DescribeStreamSummary', err);
+      }
+      if (!summary) {
+        return report(config, trigger, 'failed', 'DescribeStreamSummary returned no summary');
+      }
+      const streamMode = summary.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
+      const openShards = summary.OpenShardCount ?? 0;
+
+      let metrics;
+      try {
+        metrics = await readMetrics(config);
+      } catch (err) {
+        return failure(config, trigger, 'GetMetricData', err);
+      }
+
+      const decision = decide({
+        now: now(),
+        trigger,
+        config,
+        streamMode,
+        streamStatus: summary.StreamStatus ?? 'UNKNOWN',
+        openShardCount: openShards,
+        recent: metrics.recent,
+        history: metrics.history,
+        calls,
+      });
+
+      if (decision.action === 'none') {
+        if (streamMode === 'PROVISIONED' && summary.StreamStatus === 'ACTIVE') {
+          await syncThresholds(config, openShards).catch((err) => failure(config, trigger, 'PutMetricAlarm', err));
+        }
+        return report(config, trigger, 'skipped', decision.reason, decision);
+      }
+
+      try {
+        await deps.kinesis.send(new UpdateShardCountCommand({
+          StreamName: streamName,
+          TargetShardCount: decision.targetShards,
+          ScalingType: 'UNIFORM_SCALING',
+        }));
+      } catch (err) {
+        return failure(config, trigger, 'UpdateShardCount', err, decision);
+      }
+      await recordCall(streamName, owner, [...calls, now()]);
+      // The new count applies when the stream is ACTIVE again; the alarms move to it now, so that
+      // ScaleUp does not fire again for a capacity already on its way. Throttles still alarm.
+      await syncThresholds(config, decision.targetShards).catch((err) => failure(config, trigger, 'PutMetricAlarm', err));
+      return report(config, trigger, 'requested', decision.reason, decision);
+    } finally {
+      await releaseLock(streamName, owner).catch((err) => failure(config, trigger, 'DynamoDB', err));
+      if (trigger !== 'Reconcile') {
+        // A persisting condition re-triggers the handler at the next evaluation only if the
+        // alarm leaves ALARM: put it back to OK.
+        await deps.cloudwatch.send(new SetAlarmStateCommand({
+          AlarmName: alarmName(streamName, trigger),
+          StateValue: 'OK',
+          StateReason: 'Handled by the cdk-kinesis-kit shard autoscaler; evaluated again at the next period.',
+        })).catch((err) => failure(config, trigger, 'SetAlarmState', err));
+      }
+    }
+  }
+
+  /** Takes the stream's lock; returns its UpdateShardCount history, or undefined if held. */
+  async function acquireLock(streamName: string, owner: string): Promise<number[] | undefined> {
+    const t = now();
+    try {
+      const out = await deps.dynamodb.send(new UpdateItemCommand({
+        TableName: deps.tableName,
+        Key: { streamName: { S: streamName } },
+        UpdateExpression: 'SET lockUntil = :until, lockOwner = :owner',
+        ConditionExpression: 'attribute_not_exists(lockUntil) OR lockUntil < :now',
+        ExpressionAttributeValues: {
+          ':until': { N: String(t + LOCK_MS) },
+          ':owner': { S: owner },
+          ':now': { N: String(t) },
+        },
+        ReturnValues: 'ALL_NEW',
+      }));
+      return (out.Attributes?.calls?.L ?? []).map((v) => Number(v.N)).filter((v) => Number.isFinite(v));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /** Stores the call history, dropping calls older than 24 hours. */
+  async function recordCall(streamName: string, owner: string, calls: number[]): Promise<void> {
+    const since = now() - DAY_MS;
+    await deps.dynamodb.send(new UpdateItemCommand({
+      TableName: deps.tableName,
+      Key: { streamName: { S: streamName } },
+      UpdateExpression: 'SET calls = :calls',
+      ConditionExpression: 'lockOwner = :owner',
+      ExpressionAttributeValues: {
+        ':calls': { L: calls.filter((c) => c > since).map((c) => ({ N: String(c) })) },
+        ':owner': { S: owner },
+      },
+    })).catch((err) => {
+      // The call went through; losing its record only makes the budget look larger than it is,
+      // and Kinesis's own limit (LimitExceededException) still applies.
+      log({ level: 'ERROR', streamName, message: 'could not record the UpdateShardCount call', error: errorText(err) });
+    });
+  }
+
+  async function releaseLock(streamName: string, owner: string): Promise<void> {
+    await deps.dynamodb.send(new UpdateItemCommand({
+      TableName: deps.tableName,
+      Key: { streamName: { S: streamName } },
+      UpdateExpression: 'SET lockUntil = :zero',
+      ConditionExpression: 'lockOwner = :owner',
+      ExpressionAttributeValues: { ':zero': { N: '0' }, ':owner': { S: owner } },
+    })).catch((err) => {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') {
+        throw err;
+      }
+    });
+  }
+
+  /** Reads the recent minutes and, when predictive, what followed a day and a week ago. */
+  async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: MinuteMetrics[][] }> {
+    const end = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
+    const recent = await readWindow(config.streamName, end - config.lookbackMinutes * MINUTE_MS, end);
+    const history: MinuteMetrics[][] = [];
+    if (config.predictive) {
+      for (const offset of [DAY_MS, 7 * DAY_MS]) {
+        const start = end - offset - MINUTE_MS;
+        const window = await readWindow(config.streamName, start, start + config.forecastMinutes * MINUTE_MS);
+        if (window.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {
+          history.push(window);
+        }
+      }
+    }
+    return { recent, history };
+  }
+
+  /** One minute per entry from `start` (inclusive) to `end` (exclusive); missing minutes are zero. */
+  async function readWindow(streamName: string, start: number, end: number): Promise<MinuteMetrics[]> {
+    const query = (id: string, metricName: string): MetricDataQuery => ({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: 'AWS/Kinesis', MetricName: metricName, Dimensions: [{ Name: 'StreamName', Value: streamName }] },
+        Period: 60,
+        Stat: 'Sum',
+      },
+    });
+    const values: Record<string, Map<number, number>> = { bytes: new Map(), records: new Map(), throttled: new Map() };
+    let nextToken: string | undefined;
+    do {
+      const out = await deps.cloudwatch.send(new GetMetricDataCommand({
+        StartTime: new Date(start),
+        EndTime: new Date(end),
+        MetricDataQueries: [
+          query('bytes', 'IncomingBytes'),
+          query('records', 'IncomingRecords'),
+          query('throttled', 'WriteProvisionedThroughputExceeded'),
+        ],
+        NextToken: nextToken,
+      }));
+      for (const result of out.MetricDataResults ?? []) {
+        const target = values[result.Id ?? ''];
+        (result.Timestamps ?? []).forEach((ts, i) => target?.set(new Date(ts).getTime(), result.Values?.[i] ?? 0));
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+
+    const minutes: MinuteMetrics[] = [];
+    for (let t = start; t < end; t += MINUTE_MS) {
+      minutes.push({
+        incomingBytes: values.bytes.get(t) ?? 0,
+        incomingRecords: values.records.get(t) ?? 0,
+        throttledRecords: values.throttled.get(t) ?? 0,
+      });
+    }
+    return minutes;
+  }
+
+  /**
+   * Gives the ScaleUp and ScaleDown alarms the thresholds for `shards`. A deployment resets them
+   * to the template's values, computed for the template's shard count: this is how they follow
+   * the stream's real count (after each scaling, each alarm invocation and each deployment).
+   */
+  async function syncThresholds(config: StreamScalingConfig, shards: number): Promise<void> {
+    const roles: AlarmRole[] = ALARM_ROLES.filter((r) => r !== 'Throttled');
+    const out = await deps.cloudwatch.send(new DescribeAlarmsCommand({
+      AlarmNames: roles.map((r) => alarmName(config.streamName, r)),
+      AlarmTypes: ['MetricAlarm'],
+    }));
+    for (const alarm of out.MetricAlarms ?? []) {
+      const parsed = parseAlarmName(alarm.AlarmName ?? '');
+      if (!parsed) {
+        continue;
+      }
+      const threshold = thresholdFor(parsed.role, config, shards);
+      if (alarm.Threshold === threshold) {
+        continue;
+      }
+      await deps.cloudwatch.send(new PutMetricAlarmCommand({ ...alarmDefinition(alarm), Threshold: threshold }));
+      log({ level: 'INFO', streamName: config.streamName, message: `alarm ${alarm.AlarmName} threshold ${alarm.Threshold} -> ${threshold} for ${shards} shards` });
+    }
+  }
+
+  function report(config: StreamScalingConfig, trigger: Trigger, outcome: string, message: string, decision?: Decision): Outcome {
+    const t = now();
+    const scaled = outcome === 'requested' ? 1 : 0;
+    log({
+      // Embedded metric format: CloudWatch turns this log line into metrics.
+      _aws: {
+        Timestamp: t,
+        CloudWatchMetrics: [{
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [['StreamName']],
+          Metrics: [
+            { Name: 'Decisions', Unit: 'Count' },
+            { Name: 'ScalingActions', Unit: 'Count' },
+            { Name: 'ScaleUps', Unit: 'Count' },
+            { Name: 'ScaleDowns', Unit: 'Count' },
+            { Name: 'Failures', Unit: 'Count' },
+            { Name: 'AtMaxShards', Unit: 'Count' },
+            ...(decision ? [
+              { Name: 'CurrentShards', Unit: 'Count' },
+              { Name: 'TargetShards', Unit: 'Count' },
+              { Name: 'DesiredShards', Unit: 'Count' },
+            ] : []),
+          ],
+        }],
+      },
+      level: outcome === 'failed' ? 'ERROR' : 'INFO',
+      StreamName: config.streamName,
+      trigger,
+      outcome,
+      action: decision?.action ?? 'none',
+      message,
+      Decisions: 1,
+      ScalingActions: scaled,
+      ScaleUps: scaled && decision?.action === 'scale-up' ? 1 : 0,
+      ScaleDowns: scaled && decision?.action === 'scale-down' ? 1 : 0,
+      Failures: outcome === 'failed' ? 1 : 0,
+      AtMaxShards: decision && decision.desiredShards > config.maxShards && decision.currentShards >= config.maxShards ? 1 : 0,
+      ...(decision ? {
+        CurrentShards: decision.currentShards,
+        TargetShards: decision.targetShards,
+        DesiredShards: decision.desiredShards,
+        recentPeakShards: round(decision.recentPeakShards),
+        forecastPeakShards: round(decision.forecastPeakShards),
+        callsInLast24h: decision.callsInLast24h,
+      } : {}),
+    });
+    return { streamName: config.streamName, trigger, outcome, decision, message };
+  }
+
+  /** Logs a failed AWS call with what it means; unexpected errors are rethrown for Lambda's retries and DLQ. */
+  function failure(config: StreamScalingConfig, trigger: Trigger, call: string, err: unknown, decision?: Decision): Outcome {
+    const name = (err as Error)?.name ?? 'Error';
+    let meaning: string;
+    if (name === 'ResourceInUseException') {
+      meaning = 'the stream is being updated or is not ACTIVE; the alarm triggers again at the next period';
+    } else if (name === 'ResourceNotFoundException') {
+      meaning = 'the stream or alarm does not exist (deleted, or not yet created); nothing was changed';
+    } else if (name === 'LimitExceededException' && call === 'UpdateShardCount') {
+      meaning = 'Kinesis refused the reshard (the 24 h call limit, the shard limit, or the rate limit); nothing was changed';
+    } else if (THROTTLING_ERRORS.has(name)) {
+      meaning = 'the API call was throttled after retries; the alarm triggers again at the next period';
+    } else if (name === 'InvalidArgumentException') {
+      meaning = 'Kinesis rejected the target shard count; nothing was changed';
+    } else {
+      report(config, trigger, 'failed', `${call} failed: ${errorText(err)}`, decision);
+      throw err;
+    }
+    return report(config, trigger, 'failed', `${call} failed with ${name}: ${meaning}`, decision);
+  }
+}
+
+function isAlarmEvent(event: AutoscalerEvent): event is AlarmEvent {
+  return (event as AlarmEvent).source === 'aws.cloudwatch' && (event as AlarmEvent).alarmData !== undefined;
+}
+
+/** The PutMetricAlarm input that recreates an alarm as DescribeAlarms returned it. */
+export function alarmDefinition(alarm: MetricAlarm): PutMetricAlarmCommandInput {
+  return {
+    AlarmName: alarm.AlarmName,
+    AlarmDescription: alarm.AlarmDescription,
+    ActionsEnabled: alarm.ActionsEnabled,
+    OKActions: alarm.OKActions,
+    AlarmActions: alarm.AlarmActions,
+    InsufficientDataActions: alarm.InsufficientDataActions,
+    MetricName: alarm.MetricName,
+    Namespace: alarm.Namespace,
+    Statistic: alarm.Statistic,
+    ExtendedStatistic: alarm.ExtendedStatistic,
+    Dimensions: alarm.Dimensions,
+    Period: alarm.Period,
+    Unit: alarm.Unit,
+    EvaluationPeriods: alarm.EvaluationPeriods,
+    DatapointsToAlarm: alarm.DatapointsToAlarm,
+    Threshold: alarm.Threshold,
+    ComparisonOperator: alarm.ComparisonOperator,
+    TreatMissingData: alarm.TreatMissingData,
+    EvaluateLowSampleCountPercentile: alarm.EvaluateLowSampleCountPercentile,
+    Metrics: alarm.Metrics,
+    ThresholdMetricId: alarm.ThresholdMetricId,
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,173 @@
+/**
+ * The shard autoscaler's decision: a pure function of what CloudWatch and Kinesis show.
+ *
+ * The Lambda handler and the benchmark (bench/autoscaler.ts) both call `decide`, so the benchmark
+ * measures the code that runs in production.
+ */
+import {
+  AlarmRole,
+  DAY_MS,
+  MAX_CALLS_PER_24H,
+  SHARD_BYTES_PER_MINUTE,
+  SHARD_RECORDS_PER_MINUTE,
+  StreamScalingConfig,
+} from '../../src/private/autoscaler-config';
+
+/** One minute of a stream's CloudWatch metrics (Sum over the minute). */
+export interface MinuteMetrics {
+  /** IncomingBytes: successful writes only. */
+  readonly incomingBytes: number;
+  /** IncomingRecords: successful writes only. */
+  readonly incomingRecords: number;
+  /** WriteProvisionedThroughputExceeded: records rejected by throttling. */
+  readonly throttledRecords: number;
+}
+
+/** What triggered the decision. */
+export type Trigger = AlarmRole | 'Reconcile';
+
+export interface PolicyInput {
+  /** Decision time, epoch milliseconds. */
+  readonly now: number;
+  readonly trigger: Trigger;
+  readonly config: Omit<StreamScalingConfig, 'streamName'>;
+  /** From DescribeStreamSummary. */
+  readonly streamMode: string;
+  readonly streamStatus: string;
+  readonly openShardCount: number;
+  /** The last minutes CloudWatch shows, oldest first; the last entry is the latest visible minute. */
+  readonly recent: MinuteMetrics[];
+  /**
+   * Earlier periods that predict the next minutes: each is the `forecastMinutes` that followed
+   * the same time of day one day and one week ago. Empty when unknown or not predictive.
+   */
+  readonly history: MinuteMetrics[][];
+  /** Epoch milliseconds of this stream's UpdateShardCount calls (any age; older ones are ignored). */
+  readonly calls: number[];
+}
+
+export type Action = 'scale-up' | 'scale-down' | 'none';
+
+export interface Decision {
+  readonly action: Action;
+  readonly currentShards: number;
+  /** The shard count to ask for; equals `currentShards` when the action is 'none'. */
+  readonly targetShards: number;
+  /** The shard count the demand calls for, before Kinesis's, the bounds' and the budget's limits. */
+  readonly desiredShards: number;
+  /** Peak demand, in shards' worth per minute, seen in the lookback window. */
+  readonly recentPeakShards: number;
+  /** Peak demand expected in the next minutes from history, in shards' worth. */
+  readonly forecastPeakShards: number;
+  /** UpdateShardCount calls in the last 24 hours, before this decision. */
+  readonly callsInLast24h: number;
+  /** A sentence for the log. */
+  readonly reason: string;
+}
+
+/**
+ * The demand of one minute in shards' worth: the larger of bytes and records, each against one
+ * shard's per-minute capacity. Throttled records count as demand: CloudWatch's IncomingBytes and
+ * IncomingRecords are successful writes only, so a throttled minute understates what was sent.
+ */
+export function demandShards(m: MinuteMetrics): number {
+  const records = m.incomingRecords + m.throttledRecords;
+  const bytes = m.incomingRecords > 0
+    ? m.incomingBytes * (records / m.incomingRecords)
+    : m.incomingBytes;
+  return Math.max(bytes / SHARD_BYTES_PER_MINUTE, records / SHARD_RECORDS_PER_MINUTE);
+}
+
+/** Calls within the rolling 24 hours before `now`. */
+export function callsInWindow(calls: number[], now: number): number {
+  return calls.filter((t) => t > now - DAY_MS && t <= now).length;
+}
+
+function peak(minutes: MinuteMetrics[]): number {
+  return minutes.reduce((max, m) => Math.max(max, demandShards(m)), 0);
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+/**
+ * Decides whether and how far to reshard.
+ *
+ * - Only provisioned, ACTIVE streams are touched.
+ * - The stream is sized so that the peak minute of the lookback window (and, when predictive,
+ *   of the coming minutes as seen a day and a week ago) runs at `targetUtilization`.
+ * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
+ * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
+ *   of them, so the stream can always scale up, and only happen for a large enough saving.
+ */
+export function decide(input: PolicyInput): Decision {
+  const { config } = input;
+  const n = input.openShardCount;
+  const used = callsInWindow(input.calls, input.now);
+  const recentPeak = peak(input.recent);
+  const forecastPeak = config.predictive
+    ? input.history.reduce((max, h) => Math.max(max, peak(h)), 0)
+    : 0;
+  const need = Math.max(recentPeak, forecastPeak);
+  const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
+  const desired = clamp(wanted, config.minShards, config.maxShards);
+
+  const base = {
+    currentShards: n,
+    desiredShards: wanted,
+    recentPeakShards: recentPeak,
+    forecastPeakShards: forecastPeak,
+    callsInLast24h: used,
+  };
+  const none = (reason: string): Decision => ({ ...base, action: 'none', targetShards: n, reason });
+
+  if (input.streamMode !== 'PROVISIONED') {
+    return none(`stream is ${input.streamMode}: only provisioned streams are resharded`);
+  }
+  if (input.streamStatus !== 'ACTIVE') {
+    return none(`stream is ${input.streamStatus}: UpdateShardCount waits until it is ACTIVE`);
+  }
+  if (used >= MAX_CALLS_PER_24H) {
+    return none(`${used} UpdateShardCount calls in the last 24 h: the budget of ${MAX_CALLS_PER_24H} is spent`);
+  }
+
+  if (wanted > config.maxShards && n >= config.maxShards) {
+    return none(`at maxShards (${config.maxShards}): demand calls for ${wanted}`);
+  }
+
+  // Outside the bounds (the bounds changed, or the stream was resized by hand): move towards them.
+  if (n < config.minShards || desired > n) {
+    const target = Math.min(Math.max(desired, config.minShards), 2 * n, config.maxShards);
+    return {
+      ...base,
+      action: 'scale-up',
+      targetShards: target,
+      reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
+        + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected` : '')
+        + `: ${n} -> ${target} (wanted ${wanted})`,
+    };
+  }
+
+  if (n > config.maxShards || desired < n) {
+    const target = Math.max(desired, Math.ceil(n / 2), config.minShards);
+    if (target >= n) {
+      return none(`at minShards (${config.minShards})`);
+    }
+    if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
+      return none(`scale-down ${n} -> ${target} saves too little to spend a call on`);
+    }
+    if (used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
+      return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} are kept for scaling up`);
+    }
+    return {
+      ...base,
+      action: 'scale-down',
+      targetShards: target,
+      reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
+        + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected` : '')
+        + `: ${n} -> ${target}`,
+    };
+  }
+  return none(`${n} shards fit a peak of ${need.toFixed(2)} shards' worth`);
+}

@@ -1,0 +1,139 @@
+/**
+ * What the shard autoscaler's construct, its Lambda handler and the benchmark share: the
+ * environment variable names, the alarm names and shapes, and the default policy settings.
+ *
+ * This module has no dependency on aws-cdk-lib so that the handler bundle stays small.
+ */
+
+/** Environment variable: JSON array of `StreamScalingConfig`, one per autoscaled stream. */
+export const ENV_CONFIG = 'KINESIS_KIT_AUTOSCALER_CONFIG';
+/** Environment variable: the DynamoDB table holding each stream's call history and lock. */
+export const ENV_STATE_TABLE = 'KINESIS_KIT_AUTOSCALER_TABLE';
+/** Namespace of the embedded-metric-format metrics the handler emits. */
+export const METRICS_NAMESPACE = 'KinesisKit/Autoscaler';
+
+/** The alarms that drive the autoscaler, one of each per stream. */
+export type AlarmRole = 'ScaleUp' | 'ScaleDown' | 'Throttled';
+export const ALARM_ROLES: AlarmRole[] = ['ScaleUp', 'ScaleDown', 'Throttled'];
+export const ALARM_NAME_PREFIX = 'KinesisKitAutoscaler-';
+
+/** The name of a stream's autoscaling alarm. Stream names are unique per account and region. */
+export function alarmName(streamName: string, role: AlarmRole): string {
+  return `${ALARM_NAME_PREFIX}${streamName}-${role}`;
+}
+
+/** Parses an alarm name made by `alarmName`. */
+export function parseAlarmName(name: string): { streamName: string; role: AlarmRole } | undefined {
+  const match = /^KinesisKitAutoscaler-(.+)-(ScaleUp|ScaleDown|Throttled)$/.exec(name);
+  return match ? { streamName: match[1], role: match[2] as AlarmRole } : undefined;
+}
+
+/** Bytes a shard takes per minute: 1 MiB/s. */
+export const SHARD_BYTES_PER_MINUTE = 60 * 1024 * 1024;
+/** Records a shard takes per minute: 1,000/s. */
+export const SHARD_RECORDS_PER_MINUTE = 60 * 1000;
+
+/**
+ * The metric math the ScaleUp and ScaleDown alarms watch: the shards' worth of writes in each
+ * minute, the larger of bytes and records. `bytes` and `records` are the stream's IncomingBytes
+ * and IncomingRecords, Sum over one minute. The alarm threshold is a utilization times the shard
+ * count, and is the only part that depends on the shard count.
+ */
+export const USED_SHARDS_EXPRESSION =
+  `MAX([FILL(bytes, 0) / ${SHARD_BYTES_PER_MINUTE}, FILL(records, 0) / ${SHARD_RECORDS_PER_MINUTE}])`;
+
+/** Kinesis's UpdateShardCount rule: at most this many calls per stream in any rolling 24 hours. */
+export const MAX_CALLS_PER_24H = 10;
+export const DAY_MS = 24 * 60 * 60 * 1000;
+export const MINUTE_MS = 60 * 1000;
+
+/** One autoscaled stream's settings, as the handler reads them. */
+export interface StreamScalingConfig {
+  /** The stream's name. */
+  readonly streamName: string;
+  readonly minShards: number;
+  readonly maxShards: number;
+  /** Utilization the stream is sized for after a scaling decision, against its peak minute. */
+  readonly targetUtilization: number;
+  /** ScaleUp alarm: a minute at or above this utilization triggers the handler. */
+  readonly scaleUpThreshold: number;
+  /** ScaleDown alarm: this many minutes in a row at or below `scaleDownThreshold`. */
+  readonly scaleDownThreshold: number;
+  readonly scaleDownMinutes: number;
+  /** Minutes of history whose per-minute peak sizes the stream. */
+  readonly lookbackMinutes: number;
+  /** Whether to size ahead for what the same time yesterday and a week ago went on to need. */
+  readonly predictive: boolean;
+  /** Minutes ahead that the predictive look covers. */
+  readonly forecastMinutes: number;
+  /** UpdateShardCount calls of the 10 per 24 h that scale-downs may never use. */
+  readonly scaleUpReserve: number;
+  /** A scale-down happens only if the target is at most this fraction of the current count. */
+  readonly minScaleDownRatio: number;
+}
+
+/** Defaults for everything but the shard bounds; the construct and the benchmark use these. */
+export const DEFAULT_SCALING: Omit<StreamScalingConfig, 'streamName' | 'minShards' | 'maxShards'> = {
+  targetUtilization: 0.7,
+  scaleUpThreshold: 0.85,
+  scaleDownThreshold: 0.35,
+  scaleDownMinutes: 15,
+  lookbackMinutes: 60,
+  predictive: true,
+  forecastMinutes: 120,
+  scaleUpReserve: 4,
+  minScaleDownRatio: 0.75,
+};
+
+/** The three alarms of a stream, as numbers both the construct and the benchmark use. */
+export interface AlarmSpec {
+  readonly role: AlarmRole;
+  /** Evaluation periods of one minute. */
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparison: 'GreaterThanOrEqualToThreshold' | 'LessThanOrEqualToThreshold';
+}
+
+/** The alarms of a stream with `shards` shards. Only ScaleUp and ScaleDown depend on the count. */
+export function alarmSpecs(config: Omit<StreamScalingConfig, 'streamName'>, shards: number): AlarmSpec[] {
+  return [
+    {
+      role: 'ScaleUp',
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: thresholdFor('ScaleUp', config, shards),
+      comparison: 'GreaterThanOrEqualToThreshold',
+    },
+    {
+      role: 'ScaleDown',
+      evaluationPeriods: config.scaleDownMinutes,
+      datapointsToAlarm: config.scaleDownMinutes,
+      threshold: thresholdFor('ScaleDown', config, shards),
+      comparison: 'LessThanOrEqualToThreshold',
+    },
+    {
+      role: 'Throttled',
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+    },
+  ];
+}
+
+/** The threshold of one alarm for a stream with `shards` shards, rounded to 4 decimals. */
+export function thresholdFor(role: AlarmRole, config: Pick<StreamScalingConfig, 'scaleUpThreshold' | 'scaleDownThreshold'>, shards: number): number {
+  switch (role) {
+    case 'ScaleUp':
+      return round4(config.scaleUpThreshold * shards);
+    case 'ScaleDown':
+      return round4(config.scaleDownThreshold * shards);
+    default:
+      return 1;
+  }
+}
+
+function round4(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}
