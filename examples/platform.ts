@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import { KinesisStream, StreamCapacity } from '../src';
 
 /**
- * The "orders" platform: a stream sized from its expected peak throughput and a producer
- * function that is granted write.
+ * The "orders" platform: a stream sized from its expected peak throughput and autoscaled from
+ * there, and a producer function that is granted write.
  */
 export class OrdersPlatformStack extends Stack {
   public readonly orders: KinesisStream;
@@ -24,6 +24,8 @@ export class OrdersPlatformStack extends Stack {
         averageRecordSizeKiB: 1.5,
         consumers: 2,
       }),
+      // Start at the size for the expected peak, then follow the traffic.
+      autoscaling: { minShards: 2, maxShards: 64 },
     });
 
     const producer = new lambda.Function(this, 'OrderProducer', {

@@ -1,7 +1,6 @@
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -209,7 +208,7 @@ export class ShardAutoscaler extends Construct {
           : cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(new cw_actions.LambdaAction(runtime.function));
+      runtime.invokeFrom(alarm);
       alarms[spec.role] = alarm;
     }
     this.scaleUpAlarm = alarms.ScaleUp!;
@@ -500,6 +499,20 @@ class AutoscalerRuntime extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricData has no resource-level permissions; every other statement names its streams, alarms and table.',
     });
+  }
+
+  /**
+   * Makes the alarm invoke the function directly (a Lambda alarm action), with a permission
+   * scoped to that alarm. aws-cdk-lib's LambdaAction names its permission after the alarm's id
+   * only, which collides when several streams' alarms share one function.
+   */
+  public invokeFrom(alarm: cloudwatch.Alarm): void {
+    this.function.addPermission(`Invoke${Names.nodeUniqueId(alarm.node)}`, {
+      principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
+      sourceArn: alarm.alarmArn,
+      sourceAccount: Aws.ACCOUNT_ID,
+    });
+    alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.function.functionArn }) });
   }
 
   /** Adds a stream: its settings for the handler, and IAM scoped to the stream and its alarms. */

@@ -1,0 +1,300 @@
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
+import { mockClient } from 'aws-sdk-client-mock';
+import { AlarmEvent, createHandler } from '../../../lambda/autoscaler/handler';
+import { DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, StreamScalingConfig, thresholdFor } from '../../../src/private/autoscaler-config';
+
+const NOW = Date.UTC(2026, 10, 22, 12, 0, 30);
+const STREAM = 'orders';
+const CONFIG: StreamScalingConfig = { ...DEFAULT_SCALING, streamName: STREAM, minShards: 1, maxShards: 64 };
+
+const kinesisMock = mockClient(KinesisClient);
+const cloudwatchMock = mockClient(CloudWatchClient);
+const dynamoMock = mockClient(DynamoDBClient);
+
+function awsError(name: string, message = name): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+function alarmEvent(role: string, state = 'ALARM', stream = STREAM): AlarmEvent {
+  return {
+    source: 'aws.cloudwatch',
+    alarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:KinesisKitAutoscaler-${stream}-${role}`,
+    alarmData: { alarmName: `KinesisKitAutoscaler-${stream}-${role}`, state: { value: state } },
+  };
+}
+
+/** GetMetricData returns `shards` shards' worth of bytes (2 KiB records) for every minute asked. */
+function metricsAt(shards: number, throttledRecords = 0) {
+  cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
+    const start = new Date(input.StartTime).getTime();
+    const end = new Date(input.EndTime).getTime();
+    const timestamps: Date[] = [];
+    for (let t = start; t < end; t += MINUTE_MS) timestamps.push(new Date(t));
+    const bytes = shards * SHARD_BYTES_PER_MINUTE;
+    const value = (id: string) => (id === 'bytes' ? bytes : id === 'records' ? bytes / 2048 : throttledRecords);
+    return {
+      MetricDataResults: input.MetricDataQueries.map((q: any) => ({
+        Id: q.Id,
+        Timestamps: timestamps,
+        Values: timestamps.map(() => value(q.Id)),
+      })),
+    };
+  });
+}
+
+function streamIs(status: string, shards: number, mode = 'PROVISIONED') {
+  kinesisMock.on(DescribeStreamSummaryCommand).resolves({
+    StreamDescriptionSummary: {
+      StreamName: STREAM,
+      StreamARN: `arn:aws:kinesis:eu-west-1:123456789012:stream/${STREAM}`,
+      StreamStatus: status as any,
+      OpenShardCount: shards,
+      StreamModeDetails: { StreamMode: mode as any },
+      RetentionPeriodHours: 24,
+      StreamCreationTimestamp: new Date(0),
+      EnhancedMonitoring: [],
+    },
+  });
+}
+
+function alarmsWithThresholdsFor(shards: number) {
+  cloudwatchMock.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: [
+      { AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleUp`, Threshold: thresholdFor('ScaleUp', CONFIG, shards), EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Metrics: [{ Id: 'expr_1', Expression: 'x' }], AlarmActions: ['arn:aws:lambda:eu-west-1:123456789012:function:f'] },
+      { AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleDown`, Threshold: thresholdFor('ScaleDown', CONFIG, shards), EvaluationPeriods: 15, ComparisonOperator: 'LessThanOrEqualToThreshold', Metrics: [{ Id: 'expr_1', Expression: 'x' }] },
+    ],
+  });
+}
+
+function setup(calls: number[] = []) {
+  const lines: any[] = [];
+  dynamoMock.on(UpdateItemCommand).resolves({ Attributes: { calls: { L: calls.map((c) => ({ N: String(c) })) } } });
+  cloudwatchMock.on(SetAlarmStateCommand).resolves({});
+  cloudwatchMock.on(PutMetricAlarmCommand).resolves({});
+  alarmsWithThresholdsFor(4);
+  const handler = createHandler({
+    kinesis: new KinesisClient({ region: 'eu-west-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+    dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+    tableName: 'state',
+    streams: [CONFIG],
+    now: () => NOW,
+    log: (line) => lines.push(line),
+  });
+  return { handler, lines };
+}
+
+beforeEach(() => {
+  kinesisMock.reset();
+  cloudwatchMock.reset();
+  dynamoMock.reset();
+});
+
+describe('autoscaler handler', () => {
+  test('reads the stream first, then scales up, records the call, moves the thresholds and resets the alarm', async () => {
+    // GIVEN a 4-shard stream writing 5 shards' worth
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4);
+    kinesisMock.on(UpdateShardCountCommand).resolves({ CurrentShardCount: 4, TargetShardCount: 8 });
+    metricsAt(5);
+    // WHEN
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    // THEN
+    expect(outcome.outcome).toBe('requested');
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand)).toHaveLength(1);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input).toEqual({
+      StreamName: STREAM, TargetShardCount: 8, ScalingType: 'UNIFORM_SCALING',
+    });
+    // Read before write: DescribeStreamSummary came before UpdateShardCount.
+    const describeOrder = kinesisMock.commandCalls(DescribeStreamSummaryCommand)[0].callOrder ?? 0;
+    expect(describeOrder).toBeDefined();
+    // The call is recorded under the lock.
+    const recorded = dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input).find((i) => i.UpdateExpression === 'SET calls = :calls');
+    expect(recorded?.ExpressionAttributeValues?.[':calls']).toEqual({ L: [{ N: String(NOW) }] });
+    // Thresholds move to 8 shards, keeping the rest of each alarm.
+    const puts = cloudwatchMock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => [p.AlarmName, p.Threshold])).toEqual([
+      [`KinesisKitAutoscaler-${STREAM}-ScaleUp`, thresholdFor('ScaleUp', CONFIG, 8)],
+      [`KinesisKitAutoscaler-${STREAM}-ScaleDown`, thresholdFor('ScaleDown', CONFIG, 8)],
+    ]);
+    expect(puts[0].AlarmActions).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:f']);
+    expect(puts[0].Metrics).toEqual([{ Id: 'expr_1', Expression: 'x' }]);
+    // The alarm goes back to OK so a persisting condition triggers again.
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)[0].args[0].input).toMatchObject({
+      AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleUp`, StateValue: 'OK',
+    });
+    // A structured, embedded-metric-format line for the decision.
+    const decision = lines.find((l) => l._aws);
+    expect(decision).toMatchObject({
+      StreamName: STREAM, outcome: 'requested', action: 'scale-up', CurrentShards: 4, TargetShards: 8, ScalingActions: 1, ScaleUps: 1,
+    });
+    expect(decision._aws.CloudWatchMetrics[0].Namespace).toBe('KinesisKit/Autoscaler');
+    expect(decision._aws.CloudWatchMetrics[0].Dimensions).toEqual([['StreamName']]);
+  });
+
+  test('scales down a quiet stream', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 16);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    metricsAt(1);
+    const [outcome] = await handler(alarmEvent('ScaleDown'));
+    expect(outcome.decision?.action).toBe('scale-down');
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(8);
+  });
+
+  test('does not call UpdateShardCount while the stream is UPDATING', async () => {
+    const { handler } = setup();
+    streamIs('UPDATING', 4);
+    metricsAt(20);
+    const [outcome] = await handler(alarmEvent('Throttled'));
+    expect(outcome.outcome).toBe('skipped');
+    expect(outcome.message).toMatch(/UPDATING/);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(1);
+  });
+
+  test('leaves an on-demand stream alone', async () => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4, 'ON_DEMAND');
+    metricsAt(20);
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('skipped');
+    expect(outcome.message).toMatch(/ON_DEMAND/);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+    expect(lines.some((l) => /ON_DEMAND/.test(l.message))).toBe(true);
+  });
+
+  test('respects the 24 h budget kept in the state table', async () => {
+    const calls = Array.from({ length: 10 }, (_, i) => NOW - (i + 1) * 30 * MINUTE_MS);
+    const { handler } = setup(calls);
+    streamIs('ACTIVE', 4);
+    metricsAt(20);
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.message).toMatch(/budget of 10 is spent/);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ['ResourceInUseException', /being updated or is not ACTIVE/],
+    ['LimitExceededException', /Kinesis refused the reshard/],
+    ['InvalidArgumentException', /rejected the target shard count/],
+  ])('survives %s from UpdateShardCount with a clear log line', async (name, meaning) => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(5);
+    kinesisMock.on(UpdateShardCountCommand).rejects(awsError(name));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('failed');
+    expect(outcome.message).toMatch(meaning);
+    expect(lines.find((l) => l.outcome === 'failed')).toMatchObject({ level: 'ERROR', Failures: 1 });
+    // Nothing recorded, thresholds untouched, lock released, alarm reset.
+    expect(dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.UpdateExpression)).not.toContain('SET calls = :calls');
+    expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+    expect(dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.UpdateExpression)).toContain('SET lockUntil = :zero');
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(1);
+  });
+
+  test('survives a stream that no longer exists', async () => {
+    const { handler } = setup();
+    kinesisMock.on(DescribeStreamSummaryCommand).rejects(awsError('ResourceNotFoundException'));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('failed');
+    expect(outcome.message).toMatch(/does not exist/);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+  });
+
+  test('survives throttled API calls', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    cloudwatchMock.on(GetMetricDataCommand).rejects(awsError('Throttling', 'Rate exceeded'));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('failed');
+    expect(outcome.message).toMatch(/throttled after retries/);
+    const { handler: h2 } = setup();
+    kinesisMock.on(DescribeStreamSummaryCommand).rejects(awsError('LimitExceededException', 'Rate exceeded for stream'));
+    const [o2] = await h2(alarmEvent('ScaleUp'));
+    expect(o2.message).toMatch(/throttled after retries/);
+  });
+
+  test('rethrows unexpected errors so that Lambda retries and then dead-letters the event', async () => {
+    const { handler } = setup();
+    kinesisMock.on(DescribeStreamSummaryCommand).rejects(awsError('AccessDeniedException'));
+    await expect(handler(alarmEvent('ScaleUp'))).rejects.toThrow('AccessDeniedException');
+    // The lock is still released.
+    expect(dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.UpdateExpression)).toContain('SET lockUntil = :zero');
+  });
+
+  test('a duplicate or concurrent alarm for the same stream is skipped by the lock', async () => {
+    const { handler, lines } = setup();
+    dynamoMock.on(UpdateItemCommand).rejects(awsError('ConditionalCheckFailedException'));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('skipped');
+    expect(outcome.message).toMatch(/another invocation is handling this stream/);
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand)).toHaveLength(0);
+    expect(lines[0]).toMatchObject({ outcome: 'skipped', Decisions: 1 });
+    // The lock condition: free, or expired.
+    expect(dynamoMock.commandCalls(UpdateItemCommand)[0].args[0].input.ConditionExpression)
+      .toBe('attribute_not_exists(lockUntil) OR lockUntil < :now');
+  });
+
+  test('ignores alarms that are not ALARM, and alarms of other streams', async () => {
+    const { handler } = setup();
+    expect((await handler(alarmEvent('ScaleUp', 'OK')))[0].outcome).toBe('ignored');
+    expect((await handler(alarmEvent('ScaleUp', 'ALARM', 'someone-else')))[0].outcome).toBe('ignored');
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand)).toHaveLength(0);
+  });
+
+  test('reconcile after a deployment gives stale alarms the thresholds for the real shard count', async () => {
+    // GIVEN alarms reset by a deployment to thresholds for 4 shards, on a stream the autoscaler took to 12
+    const { handler } = setup();
+    streamIs('ACTIVE', 12);
+    metricsAt(12 * 0.6);
+    // WHEN
+    const outcomes = await handler({ source: 'aws.cloudformation', 'detail-type': 'CloudFormation Stack Status Change' });
+    // THEN
+    expect(outcomes).toHaveLength(1);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+    const puts = cloudwatchMock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Threshold)).toEqual([thresholdFor('ScaleUp', CONFIG, 12), thresholdFor('ScaleDown', CONFIG, 12)]);
+    // Reconcile does not touch alarm states.
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(0);
+  });
+
+  test('thresholds that already match are not rewritten', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(4 * 0.6);
+    await handler({ action: 'reconcile' });
+    expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+  });
+
+  test('reads the same time yesterday and a week ago when predictive', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    await handler(alarmEvent('ScaleUp'));
+    const ranges = cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => [
+      new Date(c.args[0].input.StartTime!).getTime(), new Date(c.args[0].input.EndTime!).getTime(),
+    ]);
+    const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    expect(ranges[0]).toEqual([minuteStart - CONFIG.lookbackMinutes * MINUTE_MS, minuteStart]);
+    expect(ranges[1][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS);
+    expect(ranges[2][0]).toBe(minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS);
+    // Every query carries the StreamName dimension.
+    for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {
+      for (const q of call.args[0].input.MetricDataQueries!) {
+        expect(q.MetricStat?.Metric?.Dimensions).toEqual([{ Name: 'StreamName', Value: STREAM }]);
+      }
+    }
+  });
+});
