@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { addExampleStacks } from '../examples/platform';
@@ -37,9 +37,17 @@ describe('example app', () => {
     const app = new App();
     const [stack] = addExampleStacks(app);
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STREAM_ARN: Match.anyValue() } } });
     const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'));
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s: any) => [s.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['kinesis:PutRecords', 'kms:GenerateDataKey']));
+  });
+
+  test('the orders stream is autoscaled', () => {
+    const app = new App();
+    const [stack] = addExampleStacks(app);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('shard autoscaler') });
   });
 });
