@@ -46,26 +46,27 @@ export interface ShardAutoscalingOptions {
 
   /**
    * The utilization a scaling decision sizes the stream for, against the busiest minute of the
-   * lookback window: 0.1 to 0.95. Lower leaves more headroom for bursts.
+   * lookback window (bursts included): 0.1 to 0.95. Lower leaves more headroom.
    *
-   * @default 0.7
+   * @default 0.9
    */
   readonly targetUtilization?: number;
 
   /**
    * The ScaleUp alarm fires when one minute's writes reach this fraction of the stream's
-   * capacity (bytes or records, whichever is closer to its limit). Above `targetUtilization`,
-   * at most 1.
+   * capacity (bytes or records, whichever is closer to its limit), and the handler scales up
+   * when the peak seen or expected reaches it. Above `targetUtilization`, at most 1.
    *
-   * @default 0.85
+   * @default 0.97
    */
   readonly scaleUpThreshold?: number;
 
   /**
    * The ScaleDown alarm fires when writes stay at or below this fraction of capacity for
-   * `scaleDownEvaluationMinutes` minutes in a row. At least 0.01, below `targetUtilization`.
+   * `scaleDownEvaluationMinutes` minutes in a row; the handler then scales down if the peak
+   * seen and expected allows a large enough cut. At least 0.01, below `targetUtilization`.
    *
-   * @default 0.35
+   * @default 0.6
    */
   readonly scaleDownThreshold?: number;
 
@@ -87,9 +88,9 @@ export interface ShardAutoscalingOptions {
 
   /**
    * Whether to size ahead for known peaks: on each decision the handler also reads what the
-   * stream took in the `forecastWindow` that followed the same time of day one day and one week
-   * ago (CloudWatch history, GetMetricData), and keeps capacity for the larger of that and the
-   * recent peak.
+   * stream took in the `forecastWindow` that followed the same time a week ago (or, in the first
+   * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
+   * in the next 15 minutes, and keeps capacity for the larger of these and the recent peak.
    *
    * @default true
    */
@@ -98,23 +99,25 @@ export interface ShardAutoscalingOptions {
   /**
    * How far ahead the predictive look goes: 1 minute to 24 hours.
    *
-   * @default Duration.hours(2)
+   * @default Duration.minutes(90)
    */
   readonly forecastWindow?: Duration;
 
   /**
    * UpdateShardCount calls, of the 10 Kinesis allows per stream in any rolling 24 hours, that
-   * scale-downs may never use, so that the stream can always scale up: 1 to 9.
+   * scale-downs may never use, so that the stream can always scale up: 1 to 9. Three calls
+   * take a stream from any size to eight times it.
    *
-   * @default 4
+   * @default 3
    */
   readonly scaleUpReserve?: number;
 
   /**
-   * A scale-down is made only if the new count is at most this fraction of the current one, so
-   * that the daily budget of calls goes to large moves: 0.5 to 1.
+   * A scale-down is made only if the new count is at most this fraction of the current one, and
+   * a scale-up goes at least to the current count divided by it, so that the daily budget of
+   * calls goes to large moves: 0.5 to 1.
    *
-   * @default 0.75
+   * @default 0.67
    */
   readonly minScaleDownRatio?: number;
 }

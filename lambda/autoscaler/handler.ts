@@ -253,7 +253,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     const recent = await readWindow(config.streamName, end - config.lookbackMinutes * MINUTE_MS, end);
     const history: MinuteMetrics[][] = [];
     if (config.predictive) {
-      for (const offset of [DAY_MS, 7 * DAY_MS]) {
+      for (const offset of [7 * DAY_MS, DAY_MS]) {
         const start = end - offset - MINUTE_MS;
         const window = await readWindow(config.streamName, start, start + config.forecastMinutes * MINUTE_MS);
         if (window.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {

@@ -38,8 +38,9 @@ export interface PolicyInput {
   /** The last minutes CloudWatch shows, oldest first; the last entry is the latest visible minute. */
   readonly recent: MinuteMetrics[];
   /**
-   * Earlier periods that predict the next minutes: each is the `forecastMinutes` that followed
-   * the same time of day one day and one week ago. Empty when unknown or not predictive.
+   * Earlier periods that predict the next minutes, best first: the `forecastMinutes` that
+   * followed the same time a week ago (same weekday), then a day ago. Only the first is used.
+   * Empty when unknown or not predictive.
    */
   readonly history: MinuteMetrics[][];
   /** Epoch milliseconds of this stream's UpdateShardCount calls (any age; older ones are ignored). */
@@ -83,8 +84,33 @@ export function callsInWindow(calls: number[], now: number): number {
   return calls.filter((t) => t > now - DAY_MS && t <= now).length;
 }
 
+/** How far ahead the recent trend is carried. */
+export const TREND_HORIZON_MINUTES = 15;
+
 function peak(minutes: MinuteMetrics[]): number {
   return minutes.reduce((max, m) => Math.max(max, demandShards(m)), 0);
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/**
+ * Where the recent peak is heading: the recent peak plus the rise, per minute, between the mean
+ * demand of the first and the last quarter of the window, carried `horizon` minutes ahead. Means
+ * rather than peaks, so that one burst does not read as a trend. Zero when falling.
+ */
+export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
+  const quarter = Math.floor(minutes.length / 4);
+  if (quarter < 3 || horizon <= 0) {
+    return 0;
+  }
+  const demand = minutes.map(demandShards);
+  const early = mean(demand.slice(0, quarter));
+  const late = mean(demand.slice(-quarter));
+  const slope = (late - early) / (minutes.length - quarter);
+  // At most half again the recent peak: a step change reads as a steep slope for a while.
+  return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -106,8 +132,12 @@ export function decide(input: PolicyInput): Decision {
   const n = input.openShardCount;
   const used = callsInWindow(input.calls, input.now);
   const recentPeak = peak(input.recent);
+  // Known peaks ahead (what followed this time a week, or a day, ago), and where the recent
+  // trend leads in the next minutes.
   const forecastPeak = config.predictive
-    ? input.history.reduce((max, h) => Math.max(max, peak(h)), 0)
+    ? Math.max(
+      peak(input.history[0] ?? []),
+      trendPeak(input.recent, TREND_HORIZON_MINUTES))
     : 0;
   const need = Math.max(recentPeak, forecastPeak);
   const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
@@ -136,9 +166,14 @@ export function decide(input: PolicyInput): Decision {
     return none(`at maxShards (${config.maxShards}): demand calls for ${wanted}`);
   }
 
-  // Outside the bounds (the bounds changed, or the stream was resized by hand): move towards them.
-  if (n < config.minShards || desired > n) {
-    const target = Math.min(Math.max(desired, config.minShards), 2 * n, config.maxShards);
+  // Scale up when the peak seen or expected would run the stream at `scaleUpThreshold` or more
+  // (or it is below minShards), and then straight to the size for `targetUtilization`: small
+  // steps would spend the daily budget of calls.
+  if (n < config.minShards || (desired > n && need >= n * config.scaleUpThreshold)) {
+    // A scale-up is at least as large a move as the smallest scale-down (N / minScaleDownRatio),
+    // so that a rising day does not spend its calls on small steps.
+    const floor = n < config.minShards ? config.minShards : Math.ceil(n / config.minScaleDownRatio - 1e-9);
+    const target = Math.min(Math.max(desired, floor), 2 * n, config.maxShards);
     return {
       ...base,
       action: 'scale-up',

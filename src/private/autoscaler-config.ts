@@ -72,17 +72,20 @@ export interface StreamScalingConfig {
   readonly minScaleDownRatio: number;
 }
 
-/** Defaults for everything but the shard bounds; the construct and the benchmark use these. */
+/**
+ * Defaults for everything but the shard bounds; the construct and the benchmark use these.
+ * Chosen with the benchmark (bench/autoscaler.ts): see the README's autoscaler section.
+ */
 export const DEFAULT_SCALING: Omit<StreamScalingConfig, 'streamName' | 'minShards' | 'maxShards'> = {
-  targetUtilization: 0.7,
-  scaleUpThreshold: 0.85,
-  scaleDownThreshold: 0.35,
+  targetUtilization: 0.9,
+  scaleUpThreshold: 0.97,
+  scaleDownThreshold: 0.6,
   scaleDownMinutes: 15,
   lookbackMinutes: 60,
   predictive: true,
-  forecastMinutes: 120,
-  scaleUpReserve: 4,
-  minScaleDownRatio: 0.75,
+  forecastMinutes: 90,
+  scaleUpReserve: 3,
+  minScaleDownRatio: 0.67,
 };
 
 /** The three alarms of a stream, as numbers both the construct and the benchmark use. */

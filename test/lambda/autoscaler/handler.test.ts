@@ -102,11 +102,11 @@ beforeEach(() => {
 
 describe('autoscaler handler', () => {
   test('reads the stream first, then scales up, records the call, moves the thresholds and resets the alarm', async () => {
-    // GIVEN a 4-shard stream writing 5 shards' worth
+    // GIVEN a 4-shard stream writing 10 shards' worth (more than it can double to)
     const { handler, lines } = setup();
     streamIs('ACTIVE', 4);
     kinesisMock.on(UpdateShardCountCommand).resolves({ CurrentShardCount: 4, TargetShardCount: 8 });
-    metricsAt(5);
+    metricsAt(10);
     // WHEN
     const [outcome] = await handler(alarmEvent('ScaleUp'));
     // THEN
@@ -258,7 +258,7 @@ describe('autoscaler handler', () => {
     // GIVEN alarms reset by a deployment to thresholds for 4 shards, on a stream the autoscaler took to 12
     const { handler } = setup();
     streamIs('ACTIVE', 12);
-    metricsAt(12 * 0.6);
+    metricsAt(12 * 0.8);
     // WHEN
     const outcomes = await handler({ source: 'aws.cloudformation', 'detail-type': 'CloudFormation Stack Status Change' });
     // THEN
@@ -278,7 +278,7 @@ describe('autoscaler handler', () => {
     expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
   });
 
-  test('reads the same time yesterday and a week ago when predictive', async () => {
+  test('reads the same time a week ago and yesterday when predictive', async () => {
     const { handler } = setup();
     streamIs('ACTIVE', 4);
     metricsAt(2);
@@ -288,8 +288,9 @@ describe('autoscaler handler', () => {
     ]);
     const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
     expect(ranges[0]).toEqual([minuteStart - CONFIG.lookbackMinutes * MINUTE_MS, minuteStart]);
-    expect(ranges[1][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS);
-    expect(ranges[2][0]).toBe(minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS);
+    // Best first: the same time a week ago, then a day ago.
+    expect(ranges[1]).toEqual([minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS, minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS + CONFIG.forecastMinutes * MINUTE_MS]);
+    expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS);
     // Every query carries the StreamName dimension.
     for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {
       for (const q of call.args[0].input.MetricDataQueries!) {

@@ -63,8 +63,9 @@ describe('decide', () => {
     expect(up.targetShards).toBe(12);
     const pinned = decide(input({ shards: 12, recent: [minute(100)], config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 12 } }));
     expect(pinned.action).toBe('none');
-    expect(pinned.reason).toMatch(/at maxShards \(12\): demand calls for 143/);
-    expect(pinned.desiredShards).toBe(143);
+    const wanted = Math.ceil(100 / DEFAULT_SCALING.targetUtilization);
+    expect(pinned.reason).toMatch(new RegExp(`at maxShards \\(12\\): demand calls for ${wanted}`));
+    expect(pinned.desiredShards).toBe(wanted);
     const down = decide(input({ shards: 10, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 8, maxShards: 100 } }));
     expect(down.action).toBe('none');
     expect(down.reason).toMatch(/saves too little|minShards/);

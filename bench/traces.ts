@@ -1,0 +1,199 @@
+/**
+ * The benchmark's demand traces: generated from a seeded PRNG so every run gives the same numbers,
+ * and read from / written to CSV (`minute,incoming_bytes,incoming_records`).
+ */
+import { Trace } from './sim';
+import { SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from '../src/private/autoscaler-config';
+
+export const CSV_HEADER = 'minute,incoming_bytes,incoming_records';
+
+/* eslint-disable no-bitwise */
+/** mulberry32: a small, fast, seeded PRNG returning numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/* eslint-enable no-bitwise */
+
+/** A standard normal sample (Box-Muller) from a uniform PRNG. */
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  const v = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Multiplicative noise around 1 with the given relative standard deviation, never below 0.5. */
+function noise(rand: () => number, sd: number): number {
+  return Math.max(0.5, 1 + sd * gaussian(rand));
+}
+
+type Dominant = 'bytes' | 'records';
+
+/**
+ * Builds a trace from per-minute demand in shards' worth of the dominant dimension and an average
+ * record size (with a little per-minute jitter).
+ */
+function fromShards(name: string, shards: number[], recordBytes: number, dominant: Dominant, rand: () => number): Trace {
+  const bytes: number[] = [];
+  const records: number[] = [];
+  for (const s of shards) {
+    const size = recordBytes * noise(rand, 0.03);
+    if (dominant === 'bytes') {
+      const b = Math.round(s * SHARD_BYTES_PER_MINUTE);
+      bytes.push(b);
+      records.push(b > 0 ? Math.max(1, Math.round(b / size)) : 0);
+    } else {
+      const r = Math.round(s * SHARD_RECORDS_PER_MINUTE);
+      records.push(r);
+      bytes.push(Math.round(r * size));
+    }
+  }
+  return { name, bytes, records };
+}
+
+const HOUR = 60;
+const DAY = 24 * HOUR;
+
+/** 6 h at 6 shards' worth, then a step to 8x (48) for 18 h. 1.5 KB records. */
+export function stepUpX8(): Trace {
+  const rand = mulberry32(8001);
+  const base = 6;
+  const shards = Array.from({ length: DAY }, (_, t) => (t < 6 * HOUR ? base : 8 * base) * noise(rand, 0.05));
+  return fromShards('step-up-x8', shards, 1536, 'bytes', rand);
+}
+
+/** 24 h at 6 shards' worth with mild noise, one 10-minute spike of 10x at noon. 1.5 KB records. */
+export function spikeX10(): Trace {
+  const rand = mulberry32(1002);
+  const base = 6;
+  const spikeStart = 12 * HOUR;
+  const shards = Array.from({ length: DAY }, (_, t) =>
+    (t >= spikeStart && t < spikeStart + 10 ? 10 * base : base) * noise(rand, 0.05));
+  return fromShards('spike-x10', shards, 1536, 'bytes', rand);
+}
+
+/** 2 h flat at 6 shards' worth, a 6-hour linear ramp to 10x (60), then 4 h flat at the top. 1 KB records. */
+export function ramp6h(): Trace {
+  const rand = mulberry32(6003);
+  const base = 6;
+  const flat = 2 * HOUR;
+  const ramp = 6 * HOUR;
+  const shards = Array.from({ length: 12 * HOUR }, (_, t) => {
+    const level = t < flat ? 1 : t < flat + ramp ? 1 + (9 * (t - flat)) / ramp : 10;
+    return base * level * noise(rand, 0.03);
+  });
+  return fromShards('ramp-6h', shards, 1024, 'bytes', rand);
+}
+
+/**
+ * Two weeks, starting on a Monday at 00:00: a daily cycle from ~17% of the peak at 04:00 to the
+ * peak (40 shards' worth) at 16:00, weekends at 55%, 7% multiplicative noise, and scheduled-job
+ * bursts: +60-100% for 1-2 minutes at the top of every hour, +25-40% for 1 minute at :15, :30, :45.
+ * 2 KB records.
+ */
+export function diurnal2w(): Trace {
+  const rand = mulberry32(14004);
+  const peak = 40;
+  const trough = 0.17;
+  const minutes = 14 * DAY;
+  const shards: number[] = [];
+  let burstLeft = 0;
+  let burst = 0;
+  for (let t = 0; t < minutes; t++) {
+    const day = Math.floor(t / DAY);
+    const hour = (t % DAY) / HOUR;
+    const daily = trough + (1 - trough) * (1 - Math.cos((2 * Math.PI * (hour - 4)) / 24)) / 2;
+    const weekly = day % 7 >= 5 ? 0.55 : 1;
+    const minuteOfHour = t % HOUR;
+    if (minuteOfHour === 0) {
+      burst = 0.6 + 0.4 * rand();
+      burstLeft = rand() < 0.5 ? 1 : 2;
+    }
+    let extra = 0;
+    if (burstLeft > 0) {
+      extra = burst;
+      burstLeft--;
+    } else if (minuteOfHour === 15 || minuteOfHour === 30 || minuteOfHour === 45) {
+      extra = 0.25 + 0.15 * rand();
+    }
+    shards.push(peak * daily * weekly * noise(rand, 0.07) * (1 + extra));
+  }
+  return fromShards('diurnal-2w', shards, 2048, 'bytes', rand);
+}
+
+/**
+ * 24 h of 3-hour linear climbs from 1x to 6x (10 to 60 shards' worth of records), each followed
+ * by an instant drop. 0.3 KB records, so the records limit decides.
+ */
+export function sawtooth(): Trace {
+  const rand = mulberry32(3005);
+  const base = 10;
+  const tooth = 3 * HOUR;
+  const shards = Array.from({ length: DAY }, (_, t) => base * (1 + (5 * (t % tooth)) / (tooth - 1)) * noise(rand, 0.03));
+  return fromShards('sawtooth', shards, 300, 'records', rand);
+}
+
+export const TRACE_NAMES = ['step-up-x8', 'spike-x10', 'ramp-6h', 'diurnal-2w', 'sawtooth'] as const;
+
+/** The built-in traces, in `TRACE_NAMES` order. */
+export function generateTraces(): Trace[] {
+  return [stepUpX8(), spikeX10(), ramp6h(), diurnal2w(), sawtooth()];
+}
+
+/** A trace as CSV: a header line, then one line per minute. */
+export function traceToCsv(trace: Trace): string {
+  const lines = [CSV_HEADER];
+  for (let t = 0; t < trace.bytes.length; t++) {
+    lines.push(`${t},${trace.bytes[t]},${trace.records[t]}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Parses a trace CSV. The header must be `minute,incoming_bytes,incoming_records`; minutes must
+ * be consecutive integers (they are renumbered from 0); values must be non-negative numbers.
+ */
+export function parseTraceCsv(text: string, name: string): Trace {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  if (lines.length === 0) {
+    throw new Error(`${name}: empty trace`);
+  }
+  const header = lines[0].split(',').map((h) => h.trim().toLowerCase());
+  if (header.join(',') !== CSV_HEADER) {
+    throw new Error(`${name}: header must be "${CSV_HEADER}", got "${lines[0]}"`);
+  }
+  const bytes: number[] = [];
+  const records: number[] = [];
+  let previous: number | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const cells = lines[i].split(',').map((c) => c.trim());
+    if (cells.length !== 3) {
+      throw new Error(`${name}: line ${i + 1}: expected 3 columns, got ${cells.length}`);
+    }
+    const [minute, b, r] = cells.map(Number);
+    if (!Number.isInteger(minute)) {
+      throw new Error(`${name}: line ${i + 1}: minute "${cells[0]}" is not an integer`);
+    }
+    if (previous !== undefined && minute !== previous + 1) {
+      throw new Error(`${name}: line ${i + 1}: minute ${minute} does not follow ${previous}`);
+    }
+    for (const [label, value, raw] of [['incoming_bytes', b, cells[1]], ['incoming_records', r, cells[2]]] as const) {
+      if (!Number.isFinite(value) || value < 0 || raw === '') {
+        throw new Error(`${name}: line ${i + 1}: ${label} "${raw}" is not a non-negative number`);
+      }
+    }
+    previous = minute;
+    bytes.push(b);
+    records.push(r);
+  }
+  if (bytes.length === 0) {
+    throw new Error(`${name}: no minutes`);
+  }
+  return { name, bytes, records };
+}
