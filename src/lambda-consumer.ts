@@ -17,21 +17,10 @@ const MAX_PARALLELIZATION_FACTOR = 10;
 const MAX_TUMBLING_WINDOW_SECONDS = 900;
 
 /**
- * Properties of a `LambdaConsumer`.
+ * How a `LambdaConsumer` reads: everything but the stream and the function, for
+ * `KinesisStream.addLambdaConsumer`.
  */
-export interface LambdaConsumerProps {
-  /**
-   * The stream to read.
-   */
-  readonly stream: kinesis.IStream;
-
-  /**
-   * The function that processes the records. It is granted the stream's read actions and
-   * kms:Decrypt on the stream's key (plus the consumer's actions with `enhancedFanOut`), and
-   * sqs:SendMessage on the on-failure queue.
-   */
-  readonly function: lambda.IFunction;
-
+export interface LambdaConsumerOptions {
   /**
    * Read through a dedicated enhanced fan-out consumer (2 MiB/s per shard of its own, lower
    * latency, billed per consumer-shard-hour and GB) instead of sharing the stream's 2 MiB/s
@@ -126,6 +115,23 @@ export interface LambdaConsumerProps {
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
    */
   readonly reportBatchItemFailures?: boolean;
+}
+
+/**
+ * Properties of a `LambdaConsumer`.
+ */
+export interface LambdaConsumerProps extends LambdaConsumerOptions {
+  /**
+   * The stream to read.
+   */
+  readonly stream: kinesis.IStream;
+
+  /**
+   * The function that processes the records. It is granted the stream's read actions and
+   * kms:Decrypt on the stream's key (plus the consumer's actions with `enhancedFanOut`), and
+   * sqs:SendMessage on the on-failure queue.
+   */
+  readonly function: lambda.IFunction;
 }
 
 /**

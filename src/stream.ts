@@ -1,10 +1,14 @@
-import { Duration, RemovalPolicy, Resource, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Resource, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ShardAutoscaler, ShardAutoscalingOptions } from './autoscaler';
+import { EnhancedFanOutConsumer } from './efo-consumer';
+import { LambdaConsumer, LambdaConsumerOptions } from './lambda-consumer';
+import { grantReadToAccount } from './private/consumer-helpers';
 import { grantStreamKplWrite, grantStreamRead, grantStreamReadWrite, grantStreamWrite } from './private/grants';
 import { KPL_METRICS_NAMESPACE, MAX_RETENTION_HOURS, MAX_SHARDS_PER_STREAM, MIN_RETENTION_HOURS } from './private/limits';
 import { checkInteger, checkKinesisName, checkRange, KinesisKitValidationError } from './private/validation';
@@ -292,6 +296,45 @@ export class KinesisStream extends kinesis.Stream implements IKinesisStream {
    */
   public grantKplWrite(grantee: iam.IGrantable, namespace: string = KPL_METRICS_NAMESPACE): iam.Grant {
     return grantStreamKplWrite(this, grantee, namespace);
+  }
+
+  /**
+   * Registers an enhanced fan-out consumer on this stream: a consumer with its own 2 MiB/s per
+   * shard, read with SubscribeToShard. Created in this stream's scope with the construct id
+   * `Consumer-<consumerName>`. At most 20 consumers per stream, checked at synth; consumers are
+   * chained so that no more than 5 are created at once.
+   *
+   * @param consumerName 1 to 128 characters of `[a-zA-Z0-9_.-]`, unique per stream
+   */
+  public addConsumer(consumerName: string): EnhancedFanOutConsumer {
+    return new EnhancedFanOutConsumer(this, `Consumer-${consumerName}`, { stream: this, consumerName });
+  }
+
+  /**
+   * Maps a Lambda function to this stream with safe defaults: bisect on error, 10 retries,
+   * records older than 1 hour skipped, partial batch failures reported, failures recorded in an
+   * encrypted SQS queue. The function is granted `grantRead` (with kms:Decrypt on the key).
+   * Created in this stream's scope with the construct id `LambdaConsumer-<function's unique id>`.
+   *
+   * @param fn the function that processes the records
+   * @param options how it reads. Default: shared throughput, starting at LATEST, batches of 100
+   */
+  public addLambdaConsumer(fn: lambda.IFunction, options: LambdaConsumerOptions = {}): LambdaConsumer {
+    return new LambdaConsumer(this, `LambdaConsumer-${Names.nodeUniqueId(fn.node)}`, { ...options, stream: this, function: fn });
+  }
+
+  /**
+   * Lets another AWS account read this stream through its resource policy: DescribeStream,
+   * DescribeStreamSummary, GetRecords, GetShardIterator and ListShards (the read actions Kinesis
+   * accepts in a stream policy), and kms:Decrypt in the policy of the key created for the
+   * stream. A key given as `encryptionKey` that is imported must allow the account in its own
+   * policy. The other account still grants its principals with IAM; enhanced fan-out readers
+   * use `EnhancedFanOutConsumer.grantSubscribeToAccount` instead.
+   *
+   * @param accountId the 12-digit id of the reading account
+   */
+  public grantReadToAccount(accountId: string): void {
+    grantReadToAccount(this, accountId);
   }
 }
 

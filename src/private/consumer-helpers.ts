@@ -113,7 +113,7 @@ function slotsOf(stream: kinesis.IStream): ConsumerSlot[] {
  *
  * - chains CloudFormation-registered consumers so that consumer i depends on consumer i-5:
  *   the consumers split into 5 sequential chains, so a deploy never has more than 5 consumers
- *   CREATING (or DELETING) at once, which Kinesis rejects;
+ *   CREATING at once (Kinesis rejects a 6th); deletes follow the chains in reverse;
  * - adds a validation to `owner` that fails the synth when it is past the 20th consumer of the
  *   stream, or when an earlier consumer of the stream has the same name.
  *
@@ -124,7 +124,8 @@ export function registerConsumer(stream: kinesis.IStream, owner: IConstruct, con
   if (resource) {
     const chained = slots.filter((s) => s.resource !== undefined);
     if (chained.length >= MAX_CONSUMERS_CREATING) {
-      resource.addDependency(chained[chained.length - MAX_CONSUMERS_CREATING].resource!);
+      resource.addResourceDependency(chained[chained.length - MAX_CONSUMERS_CREATING].resource!,
+        `Kinesis allows ${MAX_CONSUMERS_CREATING} consumers CREATING at once per stream`);
     }
   }
   const slot: ConsumerSlot = { owner, consumerName, resource };
