@@ -1,9 +1,10 @@
 import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { KinesisStream, StreamCapacity } from '../src';
+import { KclApplication, KinesisStream, StreamCapacity } from '../src';
 
 /**
  * The "orders" platform: a stream sized from its expected peak throughput and autoscaled from
@@ -50,9 +51,44 @@ export class OrdersPlatformStack extends Stack {
     });
     this.orders.grantWrite(producer);
 
-    Validations.of(producer).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The AWS-managed basic execution role only allows writing the function\'s own CloudWatch logs.',
+    // Consumers: two enhanced fan-out readers, a Lambda function, and a KCL application whose
+    // workers (on ECS, say) assume the role below.
+    this.orders.addConsumer('fraud-detection');
+    this.orders.addConsumer('analytics');
+
+    const indexer = new lambda.Function(this, 'OrderIndexer', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline([
+        'exports.handler = async (event) => {',
+        '  for (const record of event.Records) {',
+        "    const order = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString());",
+        "    console.log(JSON.stringify({ indexed: order.id }));",
+        '  }',
+        '  return { batchItemFailures: [] };',
+        '};',
+      ].join('\n')),
+      timeout: Duration.seconds(60),
+      logGroup: new logs.LogGroup(this, 'OrderIndexerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+    });
+    this.orders.addLambdaConsumer(indexer, { batchSize: 500, maxBatchingWindow: Duration.seconds(5) });
+
+    const billing = new KclApplication(this, 'Billing', { stream: this.orders, applicationName: 'orders-billing' });
+    const billingWorkers = new iam.Role(this, 'BillingWorkers', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Role of the KCL workers of the orders-billing application',
+    });
+    billing.grant(billingWorkers);
+
+    for (const fn of [producer, indexer]) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AWS-managed basic execution role only allows writing the function\'s own CloudWatch logs.',
+      });
+    }
+    Validations.of(billingWorkers).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the application\'s metrics namespace by condition.',
     });
   }
 }

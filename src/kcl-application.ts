@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { registerConsumer } from './private/consumer-helpers';
+import { EnhancedFanOutConsumer } from './efo-consumer';
 import { grantStreamRead } from './private/grants';
 import { KinesisKitValidationError } from './private/validation';
 
@@ -27,7 +27,6 @@ const TABLE_ACTIONS = [
 ];
 /** What an enhanced fan-out KCL application does with its own consumer. */
 const REGISTER_CONSUMER_ACTIONS = ['kinesis:RegisterStreamConsumer'];
-const SUBSCRIBE_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'];
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'];
 
 /**
@@ -163,6 +162,15 @@ export class KclApplication extends Construct {
    */
   public readonly coordinatorStateTable?: dynamodb.ITable;
 
+  /**
+   * The enhanced fan-out consumer the workers read through (child `Consumer`), named after the
+   * application as KCL names its own. Created by CloudFormation, so that the workers' grant
+   * names its exact ARN: pass `consumer.consumerArn` to KCL's `FanOutConfig.consumerArn(...)`.
+   *
+   * @default - none when `enhancedFanOut` is false
+   */
+  public readonly consumer?: EnhancedFanOutConsumer;
+
   private readonly kclVersion: KclVersion;
   private readonly leaseTableImported: boolean;
 
@@ -222,8 +230,9 @@ export class KclApplication extends Construct {
     }
 
     if (this.enhancedFanOut) {
-      // KCL registers this consumer at run time: count it towards the stream's 20.
-      registerConsumer(props.stream, this, props.applicationName);
+      // Created here rather than by KCL at run time: it counts towards the stream's 20, joins the
+      // creation chain, and its exact ARN (which ends with a creation timestamp) can be granted.
+      this.consumer = new EnhancedFanOutConsumer(this, 'Consumer', { stream: props.stream, consumerName: props.applicationName });
     }
   }
 
@@ -233,10 +242,10 @@ export class KclApplication extends Construct {
    * - the stream: GetRecords, GetShardIterator, DescribeStream, DescribeStreamSummary,
    *   ListShards, SubscribeToShard, with kms:Decrypt on the stream's key; with enhanced fan-out
    *   also RegisterStreamConsumer on the stream and DescribeStreamConsumer and SubscribeToShard
-   *   on `<stream ARN>/consumer/<applicationName>` and `...:*` (consumer ARNs end with the
-   *   creation timestamp);
+   *   on the ARN of `consumer`;
    * - every table: DescribeTable, GetItem, PutItem, UpdateItem, DeleteItem, Scan (no
-   *   CreateTable: the tables exist); with KCL 3.x, Query on the lease table's indexes, and
+   *   CreateTable: the tables exist); with KCL 3.x, Query on the lease table's
+   *   `LeaseOwnerToLeaseKeyIndex`, and
    *   UpdateTable on an existing lease table, to which KCL adds `LeaseOwnerToLeaseKeyIndex`;
    *   the table key's encrypt and decrypt actions when it is customer-managed;
    * - cloudwatch:PutMetricData, limited to the application's namespace by condition
@@ -246,15 +255,12 @@ export class KclApplication extends Construct {
    */
   public grant(grantee: iam.IGrantable): iam.Grant {
     let grant = grantStreamRead(this.stream, grantee);
-    if (this.enhancedFanOut) {
-      const consumerArn = `${this.stream.streamArn}/consumer/${this.applicationName}`;
+    if (this.consumer) {
+      // KCL without a consumerArn first tries to register its consumer; the registration finds
+      // this one, which the workers then describe and subscribe to.
       grant = grant
         .combine(this.stream.grant(grantee, ...REGISTER_CONSUMER_ACTIONS))
-        .combine(iam.Grant.addToPrincipal({
-          grantee,
-          actions: SUBSCRIBE_ACTIONS,
-          resourceArns: [consumerArn, `${consumerArn}:*`],
-        }));
+        .combine(this.consumer.grantSubscribe(grantee));
     }
 
     const tables = [this.leaseTable, this.workerMetricsTable, this.coordinatorStateTable]
@@ -268,7 +274,7 @@ export class KclApplication extends Construct {
       grant = grant.combine(iam.Grant.addToPrincipal({
         grantee,
         actions: ['dynamodb:Query'],
-        resourceArns: [`${this.leaseTable.tableArn}/index/*`],
+        resourceArns: [`${this.leaseTable.tableArn}/index/${LEASE_OWNER_INDEX}`],
       }));
       if (this.leaseTableImported) {
         grant = grant.combine(iam.Grant.addToPrincipal({

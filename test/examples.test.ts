@@ -50,4 +50,14 @@ describe('example app', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('shard autoscaler') });
   });
+
+  test('the orders stream has two enhanced fan-out consumers, a Lambda consumer and a KCL application', () => {
+    const app = new App();
+    const [stack] = addExampleStacks(app);
+    const template = Template.fromStack(stack);
+    const consumers = Object.values<any>(template.findResources('AWS::Kinesis::StreamConsumer')).map((c) => c.Properties.ConsumerName);
+    expect(consumers.sort()).toEqual(['analytics', 'fraud-detection', 'orders-billing']);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'orders-billing' });
+  });
 });

@@ -72,7 +72,9 @@ describe('KclApplication tables', () => {
       KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
     });
-    template.resourceCountIs('AWS::Kinesis::StreamConsumer', 0);
+    // The enhanced fan-out consumer KCL reads through, created ahead of time and named after the application.
+    template.resourceCountIs('AWS::Kinesis::StreamConsumer', 1);
+    template.hasResourceProperties('AWS::Kinesis::StreamConsumer', { ConsumerName: 'billing' });
     expect(template.toJSON()).toMatchSnapshot();
   });
 
@@ -135,8 +137,7 @@ describe('KclApplication grant', () => {
     // THEN
     const template = Template.fromStack(stack);
     const streamArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Kinesis::Stream'), 'Arn'] };
-    const consumerArn = { 'Fn::Join': ['', [streamArn, '/consumer/billing']] };
-    const consumerArnWithTimestamp = { 'Fn::Join': ['', [streamArn, '/consumer/billing:*']] };
+    const consumerArn = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Kinesis::StreamConsumer'), 'ConsumerARN'] };
     const tableArn = (name: string) => ({ 'Fn::GetAtt': [tableId(template, name), 'Arn'] });
     expect(policyStatements(template)).toEqual([
       {
@@ -164,7 +165,7 @@ describe('KclApplication grant', () => {
       {
         Effect: 'Allow',
         Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
-        Resource: [consumerArn, consumerArnWithTimestamp],
+        Resource: consumerArn,
       },
       {
         Effect: 'Allow',
@@ -174,7 +175,7 @@ describe('KclApplication grant', () => {
       {
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Resource: { 'Fn::Join': ['', [tableArn('billing'), '/index/*']] },
+        Resource: { 'Fn::Join': ['', [tableArn('billing'), '/index/LeaseOwnerToLeaseKeyIndex']] },
       },
       {
         Effect: 'Allow',
@@ -208,7 +209,7 @@ describe('KclApplication grant', () => {
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 'dynamodb:Query',
-      Resource: tableArnOf('billing-v2-leases/index/*'),
+      Resource: tableArnOf('billing-v2-leases/index/LeaseOwnerToLeaseKeyIndex'),
     });
     expect(statements.flatMap((s: any) => [s.Action].flat())).not.toContain('dynamodb:CreateTable');
   });
@@ -262,7 +263,7 @@ describe('KclApplication consumer count', () => {
     // WHEN
     new KclApplication(stack, 'Billing', { stream, applicationName: 'billing' });
     // THEN
-    expect(() => Template.fromStack(stack)).toThrow(/TestStack\/Billing: stream: a stream has 1 to 20 enhanced fan-out consumers, got 21/);
+    expect(() => Template.fromStack(stack)).toThrow(/TestStack\/Billing\/Consumer: stream: a stream has 1 to 20 enhanced fan-out consumers, got 21/);
   });
 
   test('a polling application does not count', () => {
