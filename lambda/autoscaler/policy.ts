@@ -170,9 +170,13 @@ export function decide(input: PolicyInput): Decision {
   // (or it is below minShards), and then straight to the size for `targetUtilization`: small
   // steps would spend the daily budget of calls.
   if (n < config.minShards || (desired > n && need >= n * config.scaleUpThreshold)) {
-    // A scale-up is at least as large a move as the smallest scale-down (N / minScaleDownRatio),
-    // so that a rising day does not spend its calls on small steps.
-    const floor = n < config.minShards ? config.minShards : Math.ceil(n / config.minScaleDownRatio - 1e-9);
+    // Without history to say how far demand will rise, a scale-up is at least as large a move
+    // as the smallest scale-down (N / minScaleDownRatio), so that a rising day does not spend
+    // its calls on small steps. With history, the forecast already sizes the move.
+    const knownAhead = config.predictive && input.history.length > 0;
+    const floor = n < config.minShards
+      ? config.minShards
+      : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
     const target = Math.min(Math.max(desired, floor), 2 * n, config.maxShards);
     return {
       ...base,

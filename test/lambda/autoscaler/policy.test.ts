@@ -134,4 +134,22 @@ describe('decide', () => {
   test('counts calls in the rolling window only', () => {
     expect(callsInWindow([NOW - DAY_MS, NOW - DAY_MS + 1, NOW], NOW)).toBe(2);
   });
+
+  test('without history a scale-up is a large move; with history the forecast sizes it', () => {
+    // 10 shards, a peak of 9.9 shards' worth: the demand alone asks for 11.
+    const recent = [minute(9.9)];
+    const blind = decide(input({ shards: 10, recent }));
+    expect(blind.desiredShards).toBe(Math.ceil(9.9 / DEFAULT_SCALING.targetUtilization));
+    expect(blind.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
+    const informed = decide(input({ shards: 10, recent, history: [Array.from({ length: 90 }, () => minute(9.9))] }));
+    expect(informed.targetShards).toBe(Math.ceil(9.9 / DEFAULT_SCALING.targetUtilization));
+  });
+
+  test('a rising trend is carried ahead; a single burst is not a trend', () => {
+    const rising = Array.from({ length: 60 }, (_, i) => minute(5 + i * 0.1));
+    const d = decide(input({ shards: 20, recent: rising }));
+    expect(d.forecastPeakShards).toBeGreaterThan(d.recentPeakShards);
+    const burst = [...Array.from({ length: 59 }, () => minute(5)), minute(15)];
+    expect(decide(input({ shards: 20, recent: burst })).forecastPeakShards).toBe(0);
+  });
 });
