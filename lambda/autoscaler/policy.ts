@@ -91,14 +91,16 @@ function peak(minutes: MinuteMetrics[]): number {
   return minutes.reduce((max, m) => Math.max(max, demandShards(m)), 0);
 }
 
-function mean(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
- * Where the recent peak is heading: the recent peak plus the rise, per minute, between the mean
- * demand of the first and the last quarter of the window, carried `horizon` minutes ahead. Means
- * rather than peaks, so that one burst does not read as a trend. Zero when falling.
+ * Where the recent peak is heading: the recent peak plus the rise, per minute, between the median
+ * demand of the first and the last quarter of the window, carried `horizon` minutes ahead.
+ * Medians, so that bursts do not read as a trend. Zero when flat or falling.
  */
 export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   const quarter = Math.floor(minutes.length / 4);
@@ -106,8 +108,8 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
     return 0;
   }
   const demand = minutes.map(demandShards);
-  const early = mean(demand.slice(0, quarter));
-  const late = mean(demand.slice(-quarter));
+  const early = median(demand.slice(0, quarter));
+  const late = median(demand.slice(-quarter));
   const slope = (late - early) / (minutes.length - quarter);
   // At most half again the recent peak: a step change reads as a steep slope for a while.
   return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
