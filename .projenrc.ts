@@ -122,8 +122,9 @@ synthExample.spawn(bundle);
 synthExample.exec('cdk synth --quiet --app "ts-node --prefer-ts-exts --project examples/tsconfig.json examples/app.ts" --output cdk.out');
 synthExample.exec('ts-node --project examples/tsconfig.json examples/summarize.ts cdk.out');
 
-// Type-checking configs for the example app and the benchmark, which run under ts-node.
-for (const dir of ['examples', 'bench']) {
+// Type-checking configs for the example app, the benchmark (both run under ts-node) and the
+// Lambda handlers (bundled by esbuild); eslint finds each file's project through them.
+for (const dir of ['examples', 'bench', 'lambda']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: {
       extends: '../tsconfig.json',

@@ -1,7 +1,7 @@
 import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { KclApplication, KinesisStream, StreamCapacity } from '../src';
@@ -63,7 +63,7 @@ export class OrdersPlatformStack extends Stack {
         'exports.handler = async (event) => {',
         '  for (const record of event.Records) {',
         "    const order = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString());",
-        "    console.log(JSON.stringify({ indexed: order.id }));",
+        '    console.log(JSON.stringify({ indexed: order.id }));',
         '  }',
         '  return { batchItemFailures: [] };',
         '};',

@@ -1,8 +1,8 @@
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { KinesisStream, ShardAutoscaler, StreamCapacity } from '../src';
-import { DEFAULT_SCALING, thresholdFor } from '../src/private/autoscaler-config';
 import { newStack, policyStatements } from './setup/util';
+import { DEFAULT_SCALING, thresholdFor } from '../src/private/autoscaler-config';
 
 const ACCOUNT_STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/imported';
 
@@ -57,7 +57,11 @@ describe('ShardAutoscaler alarms', () => {
     for (const alarm of alarms) {
       const stats = alarm.Metrics
         ? alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat)
-        : [{ Metric: { MetricName: alarm.MetricName, Namespace: alarm.Namespace, Dimensions: alarm.Dimensions }, Period: alarm.Period, Stat: alarm.Statistic }];
+        : [{
+          Metric: { MetricName: alarm.MetricName, Namespace: alarm.Namespace, Dimensions: alarm.Dimensions },
+          Period: alarm.Period,
+          Stat: alarm.Statistic,
+        }];
       expect(stats.length).toBeGreaterThan(0);
       for (const stat of stats) {
         expect(stat.Metric.Namespace).toBe('AWS/Kinesis');
@@ -130,9 +134,9 @@ describe('ShardAutoscaler function', () => {
     expect(alarmStatement.Action).toEqual(['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:SetAlarmState']);
     expect(alarmStatement.Resource).toHaveLength(3);
     for (const arn of alarmStatement.Resource) {
-      const joined = JSON.stringify(arn);
-      expect(joined).toMatch(/:alarm:KinesisKitAutoscaler-/);
-      expect(joined).not.toContain('*');
+      const text = JSON.stringify(arn);
+      expect(text).toMatch(/:alarm:KinesisKitAutoscaler-/);
+      expect(text).not.toContain('*');
     }
     // The only wildcard resource is GetMetricData, which has no resource-level permissions.
     expect(statements.filter((s: any) => s.Resource === '*')).toEqual([

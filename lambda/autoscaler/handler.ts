@@ -51,8 +51,8 @@ export interface AlarmEvent {
 
 /** A request to re-check every stream (sent after each stack deployment, or by hand). */
 export interface ReconcileEvent {
-  readonly source?: string;
-  readonly action?: 'reconcile';
+  readonly 'source'?: string;
+  readonly 'action'?: 'reconcile';
   readonly 'detail-type'?: string;
 }
 

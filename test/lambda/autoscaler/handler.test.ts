@@ -260,7 +260,7 @@ describe('autoscaler handler', () => {
     streamIs('ACTIVE', 12);
     metricsAt(12 * 0.8);
     // WHEN
-    const outcomes = await handler({ source: 'aws.cloudformation', 'detail-type': 'CloudFormation Stack Status Change' });
+    const outcomes = await handler({ 'source': 'aws.cloudformation', 'detail-type': 'CloudFormation Stack Status Change' });
     // THEN
     expect(outcomes).toHaveLength(1);
     expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
@@ -289,7 +289,8 @@ describe('autoscaler handler', () => {
     const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
     expect(ranges[0]).toEqual([minuteStart - CONFIG.lookbackMinutes * MINUTE_MS, minuteStart]);
     // Best first: the same time a week ago, then a day ago.
-    expect(ranges[1]).toEqual([minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS, minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS + CONFIG.forecastMinutes * MINUTE_MS]);
+    const weekAgo = minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS;
+    expect(ranges[1]).toEqual([weekAgo, weekAgo + CONFIG.forecastMinutes * MINUTE_MS]);
     expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS);
     // Every query carries the StreamName dimension.
     for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {

@@ -126,7 +126,8 @@ describe('decide', () => {
     expect(withHistory.forecastPeakShards).toBeCloseTo(30);
     expect(withHistory.action).toBe('scale-up');
     expect(withHistory.targetShards).toBe(20);
-    const notPredictive = decide(input({ shards: 10, level: 1, history, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, predictive: false } }));
+    const config = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, predictive: false };
+    const notPredictive = decide(input({ shards: 10, level: 1, history, config }));
     expect(notPredictive.forecastPeakShards).toBe(0);
     expect(notPredictive.action).toBe('scale-down');
   });
