@@ -4,3 +4,4 @@ export * from './autoscaler';
 export * from './efo-consumer';
 export * from './kcl-application';
 export * from './lambda-consumer';
+export * from './monitoring';
