@@ -181,6 +181,24 @@ describe('ShardAutoscaler function', () => {
     });
   });
 
+  test('logs go to a log group encrypted with a rotating key that CloudWatch Logs may use; concurrency is reserved', () => {
+    const { template } = autoscaledStack();
+    const keyId = Object.keys(template.findResources('AWS::KMS::Key')).find((k) => k.includes('LogsKey'))!;
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          })]),
+        },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
+  });
+
   test('snapshot of an autoscaled stream', () => {
     const { template } = autoscaledStack();
     expect(template.toJSON()).toMatchSnapshot();
