@@ -5,3 +5,5 @@ export * from './efo-consumer';
 export * from './kcl-application';
 export * from './lambda-consumer';
 export * from './monitoring';
+export * from './firehose';
+export * from './firehose-destinations';
