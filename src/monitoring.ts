@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ShardAutoscaler } from './autoscaler';
 import { IEnhancedFanOutConsumer } from './efo-consumer';
+import { FirehoseDelivery, FirehoseDeliveryAlarmsProps } from './firehose';
 import { SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from './private/autoscaler-config';
 import { checkRange } from './private/validation';
 import { KinesisStream } from './stream';
@@ -354,6 +355,33 @@ export class StreamingMonitoring extends Construct {
       }),
     ];
     this.dashboard.addWidgets(autoscaler.scalingWidget({ width: 12 }));
+    return alarms;
+  }
+
+  /**
+   * Adds a Firehose delivery's alarms (`FirehoseDelivery.addAlarms`, each with the
+   * DeliveryStreamName dimension): data freshness against twice the buffering interval, delivery
+   * success, and throttled records for Direct PUT or, with a stream source, how far Firehose
+   * reads behind the stream. Also its delivery-freshness widget. Call once per delivery.
+   */
+  public monitorFirehose(delivery: FirehoseDelivery, options: FirehoseDeliveryAlarmsProps = {}): cloudwatch.IAlarm[] {
+    const created = delivery.addAlarms(options);
+    const alarms = [created.dataFreshness, created.deliverySuccess, created.throttledRecords, created.sourceIteratorAge]
+      .filter((a): a is cloudwatch.Alarm => a !== undefined);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(this.action);
+      this.alarmList.push(alarm);
+    }
+    const freshness = delivery.metricDataFreshness({ statistic: 'Maximum', period: Duration.minutes(5), label: 'Data freshness (s)' });
+    this.dashboard.addWidgets(new cloudwatch.GraphWidget({
+      title: `${delivery.node.id}: delivery freshness`,
+      width: 8,
+      left: [freshness],
+      right: [delivery.metricThrottledRecords({ statistic: 'Sum', period: Duration.minutes(5), label: 'Throttled records' })],
+      leftAnnotations: [{ value: (created.dataFreshness.node.defaultChild as cloudwatch.CfnAlarm).threshold ?? 0, label: 'alarm' }],
+      leftYAxis: { min: 0 },
+      rightYAxis: { min: 0 },
+    }));
     return alarms;
   }
 

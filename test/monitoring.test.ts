@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { KinesisStream, StreamCapacity, StreamingMonitoring } from '../src';
+import { DeliveryDestination, FirehoseDelivery, KinesisStream, StreamCapacity, StreamingMonitoring } from '../src';
 import { newStack } from './setup/util';
 
 function setup() {
@@ -194,5 +194,45 @@ describe('StreamingMonitoring consumers and autoscaler', () => {
     monitoring.monitorConsumer(stream.addConsumer('analytics'));
     expect(monitoring.alarms).toHaveLength(6);
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('StreamingMonitoring.monitorFirehose', () => {
+  test('data freshness against twice the buffer interval and delivery success, with the DeliveryStreamName dimension', () => {
+    const { stack, stream, monitoring } = setup();
+    const delivery = new FirehoseDelivery(stack, 'Archive', {
+      source: stream,
+      destination: DeliveryDestination.s3({ bufferingInterval: Duration.seconds(120) }),
+    });
+    const alarms = monitoring.monitorFirehose(delivery);
+    expect(alarms).toHaveLength(3);
+    const template = Template.fromStack(stack);
+    const name = { Ref: Object.keys(template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0] };
+    const topic = { Ref: idOf(template, 'AWS::SNS::Topic') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DeliveryToS3.DataFreshness',
+      Namespace: 'AWS/Firehose',
+      Threshold: 2 * 120 + 300,
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: name }],
+      AlarmActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DeliveryToS3.Success',
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: name }],
+      AlarmActions: [topic],
+    });
+    const body = JSON.stringify(stack.resolve(Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody));
+    expect(body).toContain('delivery freshness');
+  });
+
+  test('Direct PUT: throttled records, with the DeliveryStreamName dimension', () => {
+    const { stack, monitoring } = setup();
+    const delivery = new FirehoseDelivery(stack, 'Ingest', { destination: DeliveryDestination.s3() });
+    monitoring.monitorFirehose(delivery);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ThrottledRecords',
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: Object.keys(template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0] } }],
+    });
   });
 });
