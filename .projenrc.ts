@@ -98,6 +98,9 @@ for (const handler of HANDLERS) {
 }
 project.preCompileTask.spawn(bundle);
 project.npmignore?.addPatterns('!/assets/');
+// The Flink SQL runner ships in the package: FlinkSqlApplication zips it at synth.
+project.npmignore?.addPatterns('!/runtime/', '__pycache__/', '*.pyc');
+project.gitignore.addPatterns('__pycache__/', '*.pyc');
 
 // The four language targets cannot be built offline, but their generated code can: this checks
 // that every public type maps to Python, Java, .NET and Go.

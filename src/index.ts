@@ -7,3 +7,7 @@ export * from './lambda-consumer';
 export * from './monitoring';
 export * from './firehose';
 export * from './firehose-destinations';
+export * from './pipeline';
+export * from './flink-application';
+export * from './flink-sql-application';
+export * from './flink-studio-notebook';

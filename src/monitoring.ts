@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ShardAutoscaler } from './autoscaler';
 import { IEnhancedFanOutConsumer } from './efo-consumer';
 import { FirehoseDelivery, FirehoseDeliveryAlarmsProps } from './firehose';
+import { FlinkApplication } from './flink-application';
 import { SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from './private/autoscaler-config';
 import { checkRange } from './private/validation';
 import { KinesisStream } from './stream';
@@ -107,6 +108,19 @@ export interface AutoscalerMonitoringOptions {
    * @default 3
    */
   readonly atMaxShardsPeriods?: number;
+}
+
+/**
+ * Options of `StreamingMonitoring.monitorFlink`.
+ */
+export interface FlinkMonitoringOptions {
+  /**
+   * Alarm when the job is down (the `downtime` metric above zero) for this many consecutive
+   * minutes.
+   *
+   * @default 5
+   */
+  readonly downtimeMinutes?: number;
 }
 
 /**
@@ -379,6 +393,60 @@ export class StreamingMonitoring extends Construct {
       left: [freshness],
       right: [delivery.metricThrottledRecords({ statistic: 'Sum', period: Duration.minutes(5), label: 'Throttled records' })],
       leftAnnotations: [{ value: (created.dataFreshness.node.defaultChild as cloudwatch.CfnAlarm).threshold ?? 0, label: 'alarm' }],
+      leftYAxis: { min: 0 },
+      rightYAxis: { min: 0 },
+    }));
+    return alarms;
+  }
+
+  /**
+   * Adds a Managed Service for Apache Flink application's alarms, each with the Application
+   * dimension: downtime, restarts (`fullRestarts`, or `numRestarts` on Flink 2) and failed
+   * checkpoints (the two counters' increase within a 5-minute period), and its widget.
+   */
+  public monitorFlink(app: FlinkApplication, options: FlinkMonitoringOptions = {}): cloudwatch.IAlarm[] {
+    const downtimeMinutes = options.downtimeMinutes ?? 5;
+    checkRange(this, 'downtimeMinutes', downtimeMinutes, 1, 1440);
+    const id = `Flink${Names.nodeUniqueId(app.node)}`;
+    const five = Duration.minutes(5);
+    const increase = (label: string, metric: cloudwatch.IMetric) => new cloudwatch.MathExpression({
+      expression: 'DIFF(FILL(counter, REPEAT))',
+      usingMetrics: { counter: metric },
+      period: five,
+      label,
+    });
+    const downtime = app.metricDowntime({ statistic: 'Maximum', period: Duration.minutes(1) });
+    const alarms = [
+      this.alarm(`${id}Downtime`, {
+        metric: downtime,
+        threshold: 0,
+        evaluationPeriods: downtimeMinutes,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `The Flink application has been down for ${downtimeMinutes} minutes.`,
+      }),
+      this.alarm(`${id}Restarts`, {
+        metric: increase('Restarts', app.metricRestarts({ statistic: 'Maximum', period: five })),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: 'The Flink job restarted.',
+      }),
+      this.alarm(`${id}FailedCheckpoints`, {
+        metric: increase('Failed checkpoints', app.metricNumberOfFailedCheckpoints({ statistic: 'Maximum', period: five })),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: 'A Flink checkpoint failed.',
+      }),
+    ];
+    this.dashboard.addWidgets(new cloudwatch.GraphWidget({
+      title: `${app.node.id}: Flink application`,
+      width: 8,
+      left: [downtime.with({ label: 'Downtime (ms)' })],
+      right: [
+        app.metricRestarts({ statistic: 'Maximum', period: five, label: 'Restarts' }),
+        app.metricNumberOfFailedCheckpoints({ statistic: 'Maximum', period: five, label: 'Failed checkpoints' }),
+      ],
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },
     }));
