@@ -1022,6 +1022,12 @@ export class FirehoseDelivery extends Construct {
         id: 'AwsSolutions-S1',
         reason: 'This bucket receives the server access logs of the Firehose delivery\'s buckets; it does not log its own access.',
       });
+      for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+        Validations.of(bucket).acknowledge({
+          id: `${pack}-S3DefaultEncryptionKMS`,
+          reason: 'S3 server access logging can only write to a bucket encrypted with S3-managed keys (SSE-S3), not SSE-KMS.',
+        });
+      }
       this.accessLogs = bucket;
     }
     return this.accessLogs;

@@ -4,7 +4,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { addExampleStacks, NAG_PACKS } from '../examples/platform';
+import { addExampleStacks, NAG_PACKS, OrdersPlatformStack } from '../examples/platform';
 
 /** The cdk-nag findings the validation plugins wrote, keyed by pack. */
 function reportOf(outdir: string): Record<string, any[]> {
@@ -71,5 +71,27 @@ describe('example app', () => {
     expect(consumers.sort()).toEqual(['analytics', 'fraud-detection', 'orders-billing']);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'orders-billing' });
+  });
+
+  test('the pipeline archives to S3 with a backup bucket and a transform, and runs a Flink SQL aggregate', () => {
+    const app = new App();
+    const [stack] = addExampleStacks(app) as OrdersPlatformStack[];
+    const template = Template.fromStack(stack);
+    const archive = stack.pipeline.archive!;
+    expect(archive.backupBucket).toBeDefined();
+    const delivery = Object.values<any>(template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0].Properties;
+    const destination = delivery.ExtendedS3DestinationConfiguration;
+    expect(destination.S3BackupMode).toBe('Enabled');
+    expect(destination.ProcessingConfiguration.Processors.map((p: any) => p.Type)).toContain('Lambda');
+    template.resourceCountIs('AWS::KinesisAnalyticsV2::Application', 1);
+    const sql = JSON.stringify(Object.values<any>(template.findResources('AWS::KinesisAnalyticsV2::Application'))[0].Properties);
+    expect(sql).toContain('TUMBLE');
+    expect(sql).not.toContain('{{');
+    // Full monitoring: the stream, both consumers, the Lambda consumer, the autoscaler, the archive and Flink.
+    const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName ?? 'math');
+    expect(alarms).toEqual(expect.arrayContaining([
+      'GetRecords.IteratorAgeMilliseconds', 'SubscribeToShardEvent.MillisBehindLatest', 'IteratorAge', 'AtMaxShards',
+      'DeliveryToS3.DataFreshness', 'downtime',
+    ]));
   });
 });
