@@ -142,6 +142,7 @@ export class StreamingMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
 
   private readonly alarmList: cloudwatch.Alarm[] = [];
+  private readonly monitoredFunctions = new Set<lambda.IFunction>();
   private readonly action: cloudwatch.IAlarmAction;
 
   constructor(scope: Construct, id: string, props: StreamingMonitoringProps = {}) {
@@ -346,8 +347,9 @@ export class StreamingMonitoring extends Construct {
 
   /**
    * Adds the shard autoscaler's alarms, with the StreamName dimension: its failed decisions,
-   * and the stream pinned at `maxShards` while demand asks for more; and the scaling-events
-   * widget (the shards asked for next to the stream's traffic).
+   * and the stream pinned at `maxShards` while demand asks for more; once per function, the
+   * errors of the autoscaler function (FunctionName dimension); and the scaling-events widget
+   * (the shards asked for next to the stream's traffic).
    */
   public monitorAutoscaler(autoscaler: ShardAutoscaler, options: AutoscalerMonitoringOptions = {}): cloudwatch.IAlarm[] {
     const periods = options.atMaxShardsPeriods ?? 3;
@@ -368,6 +370,16 @@ export class StreamingMonitoring extends Construct {
         description: `The stream has been at maxShards (${autoscaler.maxShards}) while its traffic asked for more.`,
       }),
     ];
+    // The function is shared by the stack's autoscaled streams: alarm on its errors once.
+    if (!this.monitoredFunctions.has(autoscaler.handler)) {
+      this.monitoredFunctions.add(autoscaler.handler);
+      alarms.push(this.alarm(`AutoscalerFunction${Names.nodeUniqueId(autoscaler.handler.node)}Errors`, {
+        metric: autoscaler.handler.metricErrors({ statistic: 'Sum', period: five }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        description: 'The shard autoscaler function failed (errors that Lambda retries and then sends to its dead-letter queue).',
+      }));
+    }
     this.dashboard.addWidgets(autoscaler.scalingWidget({ width: 12 }));
     return alarms;
   }
@@ -375,8 +387,9 @@ export class StreamingMonitoring extends Construct {
   /**
    * Adds a Firehose delivery's alarms (`FirehoseDelivery.addAlarms`, each with the
    * DeliveryStreamName dimension): data freshness against twice the buffering interval, delivery
-   * success, and throttled records for Direct PUT or, with a stream source, how far Firehose
-   * reads behind the stream. Also its delivery-freshness widget. Call once per delivery.
+   * success, and throttled records for Direct PUT or, with a stream source, throttled reads
+   * from the stream (`ThrottledGetRecords`) and how far Firehose reads behind it. Also its
+   * delivery-freshness widget. Call once per delivery.
    */
   public monitorFirehose(delivery: FirehoseDelivery, options: FirehoseDeliveryAlarmsProps = {}): cloudwatch.IAlarm[] {
     const created = delivery.addAlarms(options);
@@ -385,6 +398,16 @@ export class StreamingMonitoring extends Construct {
     for (const alarm of alarms) {
       alarm.addAlarmAction(this.action);
       this.alarmList.push(alarm);
+    }
+    if (delivery.source) {
+      // With a stream source, Firehose's own reads are what can be throttled.
+      alarms.push(this.alarm(`Firehose${Names.nodeUniqueId(delivery.node)}ThrottledGetRecords`, {
+        metric: delivery.metric('ThrottledGetRecords', { statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 0,
+        evaluationPeriods: 3,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: 'Firehose\'s reads from the source stream were throttled for 15 minutes.',
+      }));
     }
     const freshness = delivery.metricDataFreshness({ statistic: 'Maximum', period: Duration.minutes(5), label: 'Data freshness (s)' });
     this.dashboard.addWidgets(new cloudwatch.GraphWidget({

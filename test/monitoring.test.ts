@@ -173,6 +173,10 @@ describe('StreamingMonitoring consumers and autoscaler', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'KinesisKit/Autoscaler', MetricName: 'AtMaxShards', Dimensions: dims, EvaluationPeriods: 6,
     });
+    const fnId = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) => k.startsWith('KinesisKitShardAutoscaler'))!;
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+    }, 1);
     const body = JSON.stringify(stack.resolve(Object.values<any>(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody));
     expect(body).toContain('Traffic and shard autoscaling');
     expect(body).toContain('TargetShards');
@@ -205,7 +209,7 @@ describe('StreamingMonitoring.monitorFirehose', () => {
       destination: DeliveryDestination.s3({ bufferingInterval: Duration.seconds(120) }),
     });
     const alarms = monitoring.monitorFirehose(delivery);
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     const template = Template.fromStack(stack);
     const name = { Ref: Object.keys(template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0] };
     const topic = { Ref: idOf(template, 'AWS::SNS::Topic') };
@@ -218,6 +222,12 @@ describe('StreamingMonitoring.monitorFirehose', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'DeliveryToS3.Success',
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: name }],
+      AlarmActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ThrottledGetRecords',
+      Namespace: 'AWS/Firehose',
       Dimensions: [{ Name: 'DeliveryStreamName', Value: name }],
       AlarmActions: [topic],
     });
