@@ -91,16 +91,19 @@ export interface ShardAutoscalingOptions {
    * Whether to size ahead for known peaks: on each decision the handler also reads what the
    * stream took in the `forecastWindow` that followed the same time a week ago (or, in the first
    * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
-   * in the next 15 minutes, and keeps capacity for the larger of these and the recent peak.
+   * in the next 15 minutes. The next `lookback` of that history counts like the recent peak; a
+   * scale-up sizes for the busiest minute of the whole window, so that a rising day takes few,
+   * large steps.
    *
    * @default true
    */
   readonly predictive?: boolean;
 
   /**
-   * How far ahead the predictive look goes: 1 minute to 24 hours.
+   * How far ahead the predictive look goes, and so how far ahead a scale-up sizes the stream:
+   * 1 minute to 24 hours.
    *
-   * @default Duration.minutes(90)
+   * @default Duration.hours(4)
    */
   readonly forecastWindow?: Duration;
 
@@ -115,8 +118,8 @@ export interface ShardAutoscalingOptions {
 
   /**
    * A scale-down is made only if the new count is at most this fraction of the current one, and
-   * a scale-up goes at least to the current count divided by it, so that the daily budget of
-   * calls goes to large moves: 0.5 to 1.
+   * without history a scale-up goes at least to the current count divided by it, so that the
+   * daily budget of calls goes to large moves: 0.5 to 1.
    *
    * @default 0.67
    */

@@ -58,7 +58,7 @@ export interface Decision {
   readonly desiredShards: number;
   /** Peak demand, in shards' worth per minute, seen in the lookback window. */
   readonly recentPeakShards: number;
-  /** Peak demand expected in the next minutes from history, in shards' worth. */
+  /** Peak demand expected in the next `lookbackMinutes` (history and trend), in shards' worth. */
   readonly forecastPeakShards: number;
   /** UpdateShardCount calls in the last 24 hours, before this decision. */
   readonly callsInLast24h: number;
@@ -124,7 +124,8 @@ function clamp(value: number, min: number, max: number): number {
  *
  * - Only provisioned, ACTIVE streams are touched.
  * - The stream is sized so that the peak minute of the lookback window (and, when predictive,
- *   of the coming minutes as seen a day and a week ago) runs at `targetUtilization`.
+ *   of as many coming minutes as seen a week or a day ago, and of the recent trend) runs at
+ *   `targetUtilization`; a scale-up sizes for the whole forecast window.
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
@@ -134,13 +135,15 @@ export function decide(input: PolicyInput): Decision {
   const n = input.openShardCount;
   const used = callsInWindow(input.calls, input.now);
   const recentPeak = peak(input.recent);
-  // Known peaks ahead (what followed this time a week, or a day, ago), and where the recent
-  // trend leads in the next minutes.
+  // Known peaks ahead (what followed this time a week, or a day, ago) and where the recent
+  // trend leads. The next `lookbackMinutes` of history count like the last ones: they hold
+  // capacity and call for more. The whole forecast window sizes a scale-up, so that a rising
+  // day takes few, large steps.
+  const history = config.predictive ? input.history[0] ?? [] : [];
   const forecastPeak = config.predictive
-    ? Math.max(
-      peak(input.history[0] ?? []),
-      trendPeak(input.recent, TREND_HORIZON_MINUTES))
+    ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES))
     : 0;
+  const farPeak = peak(history);
   const need = Math.max(recentPeak, forecastPeak);
   const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
   const desired = clamp(wanted, config.minShards, config.maxShards);
@@ -179,7 +182,8 @@ export function decide(input: PolicyInput): Decision {
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
-    const target = Math.min(Math.max(desired, floor), 2 * n, config.maxShards);
+    const sizedAhead = clamp(Math.ceil(Math.max(need, farPeak) / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
+    const target = Math.min(Math.max(desired, sizedAhead, floor), 2 * n, config.maxShards);
     return {
       ...base,
       action: 'scale-up',

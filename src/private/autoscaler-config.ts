@@ -64,7 +64,7 @@ export interface StreamScalingConfig {
   readonly lookbackMinutes: number;
   /** Whether to size ahead for what the same time yesterday and a week ago went on to need. */
   readonly predictive: boolean;
-  /** Minutes ahead that the predictive look covers. */
+  /** Minutes ahead that the predictive look covers; scale-ups size for the peak within them. */
   readonly forecastMinutes: number;
   /** UpdateShardCount calls of the 10 per 24 h that scale-downs may never use. */
   readonly scaleUpReserve: number;
@@ -83,7 +83,7 @@ export const DEFAULT_SCALING: Omit<StreamScalingConfig, 'streamName' | 'minShard
   scaleDownMinutes: 15,
   lookbackMinutes: 60,
   predictive: true,
-  forecastMinutes: 90,
+  forecastMinutes: 240,
   scaleUpReserve: 3,
   minScaleDownRatio: 0.67,
 };

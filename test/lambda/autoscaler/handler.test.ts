@@ -273,7 +273,7 @@ describe('autoscaler handler', () => {
   test('thresholds that already match are not rewritten', async () => {
     const { handler } = setup();
     streamIs('ACTIVE', 4);
-    metricsAt(4 * 0.6);
+    metricsAt(4 * 0.8);
     await handler({ action: 'reconcile' });
     expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
   });

@@ -66,9 +66,10 @@ describe('decide', () => {
     const wanted = Math.ceil(100 / DEFAULT_SCALING.targetUtilization);
     expect(pinned.reason).toMatch(new RegExp(`at maxShards \\(12\\): demand calls for ${wanted}`));
     expect(pinned.desiredShards).toBe(wanted);
-    const down = decide(input({ shards: 10, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 8, maxShards: 100 } }));
+    // 9 -> 8 (minShards) would cut less than minScaleDownRatio asks.
+    const down = decide(input({ shards: 9, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 8, maxShards: 100 } }));
     expect(down.action).toBe('none');
-    expect(down.reason).toMatch(/saves too little|minShards/);
+    expect(down.reason).toMatch(/saves too little/);
     const floor = decide(input({ shards: 16, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 8, maxShards: 100 } }));
     expect(floor.targetShards).toBe(8);
   });
@@ -112,24 +113,41 @@ describe('decide', () => {
   });
 
   test('spends calls only on large scale-downs', () => {
-    // 10 shards, peak 6.5 shards' worth: desired 10 -> 10 (0.7 target), no move.
-    expect(decide(input({ shards: 10, level: 6.5 })).action).toBe('none');
-    // Peak 5.5: desired 8, a saving of 20%: below the 25% minimum.
-    const small = decide(input({ shards: 10, level: 5.5 }));
+    const { targetUtilization, minScaleDownRatio } = DEFAULT_SCALING;
+    // 10 shards; the largest target that is worth a call.
+    const worthIt = Math.floor(10 * minScaleDownRatio);
+    // A peak that asks for one shard more than that: no call.
+    const small = decide(input({ shards: 10, level: (worthIt + 0.5) * targetUtilization }));
+    expect(small.desiredShards).toBe(worthIt + 1);
     expect(small.action).toBe('none');
     expect(small.reason).toMatch(/saves too little/);
+    // A peak that fits `worthIt` shards: scale down to it.
+    const large = decide(input({ shards: 10, level: (worthIt - 0.5) * targetUtilization }));
+    expect(large.action).toBe('scale-down');
+    expect(large.targetShards).toBe(worthIt);
   });
 
-  test('predictive: keeps capacity for what followed the same time yesterday', () => {
-    const history = [Array.from({ length: 120 }, (_, i) => minute(i > 60 ? 30 : 2))];
-    const withHistory = decide(input({ shards: 10, level: 1, history }));
+  test('predictive: keeps capacity for what followed the same time a week ago', () => {
+    const { lookbackMinutes } = DEFAULT_SCALING;
+    // 30 shards' worth arrives within the next lookback window: scale up now (at most 2N).
+    const soon = [Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes / 2 ? 30 : 2))];
+    const withHistory = decide(input({ shards: 10, level: 1, history: soon }));
     expect(withHistory.forecastPeakShards).toBeCloseTo(30);
     expect(withHistory.action).toBe('scale-up');
     expect(withHistory.targetShards).toBe(20);
     const config = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, predictive: false };
-    const notPredictive = decide(input({ shards: 10, level: 1, history, config }));
+    const notPredictive = decide(input({ shards: 10, level: 1, history: soon, config }));
     expect(notPredictive.forecastPeakShards).toBe(0);
     expect(notPredictive.action).toBe('scale-down');
+  });
+
+  test('predictive: a scale-up sizes for the peak of the whole forecast window', () => {
+    const { lookbackMinutes, targetUtilization } = DEFAULT_SCALING;
+    // A busy minute now (9.9 of 10 shards), and 16 shards' worth expected later in the window.
+    const later = [Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes + 30 ? 16 : 9))];
+    const d = decide(input({ shards: 10, recent: [minute(9.9)], history: later }));
+    expect(d.action).toBe('scale-up');
+    expect(d.targetShards).toBe(Math.min(20, Math.ceil(16 / targetUtilization)));
   });
 
   test('counts calls in the rolling window only', () => {
