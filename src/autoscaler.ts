@@ -19,6 +19,8 @@ import {
   DEFAULT_SCALING,
   ENV_CONFIG,
   ENV_STATE_TABLE,
+  encodeConfigs,
+  LAMBDA_ENVIRONMENT_BYTES,
   MAX_CALLS_PER_24H,
   METRICS_NAMESPACE,
   SHARD_BYTES_PER_MINUTE,
@@ -213,7 +215,8 @@ export class ShardAutoscaler extends Construct {
         comparisonOperator: spec.comparison === 'GreaterThanOrEqualToThreshold'
           ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
           : cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // No datapoints means no writes: quiet, so ScaleDown counts it; the others do not.
+        treatMissingData: spec.role === 'ScaleDown' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       runtime.invokeFrom(alarm);
       alarms[spec.role] = alarm;
@@ -388,8 +391,13 @@ function validate(scope: Construct, props: ShardAutoscalerProps): number {
   }
   checkInteger(scope, 'scaleDownEvaluationMinutes', props.scaleDownEvaluationMinutes);
   checkRange(scope, 'scaleDownEvaluationMinutes', props.scaleDownEvaluationMinutes, 1, 1440);
-  checkRange(scope, 'lookback', props.lookback?.toMinutes({ integral: false }), 1, 1440, ' minutes');
-  checkRange(scope, 'forecastWindow', props.forecastWindow?.toMinutes({ integral: false }), 1, 1440, ' minutes');
+  for (const [prop, value] of [['lookback', props.lookback], ['forecastWindow', props.forecastWindow]] as const) {
+    const minutes = value?.toMinutes({ integral: false });
+    checkRange(scope, prop, minutes, 1, 1440, ' minutes');
+    if (minutes !== undefined && !Token.isUnresolved(minutes) && !Number.isInteger(minutes)) {
+      throw new KinesisKitValidationError(scope, `${prop} must be a whole number of minutes, got ${minutes} minutes`);
+    }
+  }
   checkInteger(scope, 'scaleUpReserve', props.scaleUpReserve);
   checkRange(scope, 'scaleUpReserve', props.scaleUpReserve, 1, MAX_CALLS_PER_24H - 1);
   checkRange(scope, 'minScaleDownRatio', props.minScaleDownRatio, 0.5, 1);
@@ -430,7 +438,9 @@ class AutoscalerRuntime extends Construct {
   public readonly function: lambda.Function;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly table: dynamodb.TableV2;
-  private readonly configs: Array<Record<string, unknown>> = [];
+  private readonly configs: StreamScalingConfig[] = [];
+  /** Each config's stream name as far as known at synth, for the environment size check. */
+  private readonly knownNames: Array<string | undefined> = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -488,7 +498,7 @@ class AutoscalerRuntime extends Construct {
       reservedConcurrentExecutions: 5,
       environment: {
         [ENV_STATE_TABLE]: this.table.tableName,
-        [ENV_CONFIG]: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.configs) }),
+        [ENV_CONFIG]: Lazy.string({ produce: () => Stack.of(this).toJsonString(encodeConfigs(this.configs)) }),
       },
     });
     this.table.grantReadWriteData(this.function);
@@ -536,6 +546,19 @@ class AutoscalerRuntime extends Construct {
   }
 
   /**
+   * Lambda allows 4 KB of environment. A stream name not known at synth counts as the longest
+   * (128 characters), the table name as 255.
+   */
+  private checkEnvironmentSize(): string[] {
+    const sized = this.configs.map((c, i) => ({ ...c, streamName: this.knownNames[i] ?? 'x'.repeat(128) }));
+    const bytes = ENV_CONFIG.length + ENV_STATE_TABLE.length + 255 + JSON.stringify(encodeConfigs(sized)).length;
+    if (bytes <= LAMBDA_ENVIRONMENT_BYTES) {
+      return [];
+    }
+    return [`${this.node.path}: the ${this.configs.length} autoscaled streams of this stack need up to ${bytes} bytes of the autoscaler function's environment, above Lambda's ${LAMBDA_ENVIRONMENT_BYTES}; give the streams names (streamName) or spread them over more stacks`];
+  }
+
+  /**
    * Makes the alarm invoke the function directly (a Lambda alarm action), with a permission
    * scoped to that alarm. aws-cdk-lib's LambdaAction names its permission after the alarm's id
    * only, which collides when several streams' alarms share one function.
@@ -552,6 +575,11 @@ class AutoscalerRuntime extends Construct {
   /** Adds a stream: its settings for the handler, and IAM scoped to the stream and its alarms. */
   public register(stream: IKinesisStream, config: Omit<StreamScalingConfig, 'streamName'>): void {
     this.configs.push({ streamName: stream.streamName, ...config });
+    const given = stream instanceof KinesisStream ? stream.givenStreamName : undefined;
+    this.knownNames.push(!Token.isUnresolved(stream.streamName) ? stream.streamName : (given && !Token.isUnresolved(given) ? given : undefined));
+    if (this.configs.length === 1) {
+      this.node.addValidation({ validate: () => this.checkEnvironmentSize() });
+    }
     this.function.addToRolePolicy(new iam.PolicyStatement({
       actions: ['kinesis:DescribeStreamSummary', 'kinesis:UpdateShardCount'],
       resources: [stream.streamArn],

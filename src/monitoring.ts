@@ -414,7 +414,10 @@ export class StreamingMonitoring extends Construct {
       title: `${delivery.node.id}: delivery freshness`,
       width: 8,
       left: [freshness],
-      right: [delivery.metricThrottledRecords({ statistic: 'Sum', period: Duration.minutes(5), label: 'Throttled records' })],
+      // Throttled records exist for Direct PUT only; with a stream source Firehose's reads are throttled.
+      right: [delivery.source
+        ? delivery.metric('ThrottledGetRecords', { statistic: 'Sum', period: Duration.minutes(5), label: 'Throttled reads from the stream' })
+        : delivery.metricThrottledRecords({ statistic: 'Sum', period: Duration.minutes(5), label: 'Throttled records' })],
       leftAnnotations: [{ value: (created.dataFreshness.node.defaultChild as cloudwatch.CfnAlarm).threshold ?? 0, label: 'alarm' }],
       leftYAxis: { min: 0 },
       rightYAxis: { min: 0 },

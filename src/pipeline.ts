@@ -290,6 +290,9 @@ export class StreamingPipeline extends Construct {
     if (props.monitoringEnabled !== false) {
       this.monitoring = props.monitoring ?? new StreamingMonitoring(this, 'Monitoring', props.monitoringProps);
       this.monitoring.monitorStream(this.stream);
+      if (this.analyticsOutput) {
+        this.monitoring.monitorStream(this.analyticsOutput);
+      }
       for (const consumer of this.consumers) {
         this.monitoring.monitorConsumer(consumer);
       }

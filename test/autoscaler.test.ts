@@ -2,7 +2,7 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { KinesisStream, ShardAutoscaler, StreamCapacity } from '../src';
 import { newStack, policyStatements } from './setup/util';
-import { DEFAULT_SCALING, thresholdFor } from '../src/private/autoscaler-config';
+import { decodeConfigs, DEFAULT_SCALING, thresholdFor } from '../src/private/autoscaler-config';
 
 const ACCOUNT_STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/imported';
 
@@ -114,11 +114,32 @@ describe('ShardAutoscaler function', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties;
     expect(fn.Runtime).toBe('nodejs24.x');
-    const config = JSON.parse(stack.resolve(fn.Environment.Variables.KINESIS_KIT_AUTOSCALER_CONFIG)['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+    const config = decodeConfigs(stack.resolve(fn.Environment.Variables.KINESIS_KIT_AUTOSCALER_CONFIG)['Fn::Join'][1]
+      .map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
     expect(config).toEqual([
       expect.objectContaining({ streamName: 'TOKEN', minShards: 1, maxShards: 8, predictive: true }),
       expect.objectContaining({ streamName: 'TOKEN', minShards: 2, maxShards: 16, predictive: false }),
     ]);
+  });
+
+  test('a stack whose streams would overflow Lambda\'s 4 KB of environment fails at synth', () => {
+    const stack = newStack();
+    for (let i = 0; i < 30; i++) {
+      new KinesisStream(stack, `Stream${i}`, { autoscaling: { minShards: 1, maxShards: 8 } });
+    }
+    expect(() => Template.fromStack(stack)).toThrow(/the 30 autoscaled streams of this stack need up to \d+ bytes .* above Lambda's 4096; give the streams names/);
+    const named = newStack();
+    for (let i = 0; i < 30; i++) {
+      new KinesisStream(named, `Stream${i}`, { streamName: `orders-${i}`, autoscaling: { minShards: 1, maxShards: 8 } });
+    }
+    expect(() => Template.fromStack(named)).not.toThrow();
+  });
+
+  test('ScaleDown treats missing data (no writes) as breaching; the other alarms do not', () => {
+    const { template } = autoscaledStack();
+    const byRole = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => [JSON.stringify(a.Properties.AlarmName).match(/-(ScaleUp|ScaleDown|Throttled)"/)![1], a.Properties.TreatMissingData]);
+    expect(Object.fromEntries(byRole)).toEqual({ ScaleUp: 'notBreaching', ScaleDown: 'breaching', Throttled: 'notBreaching' });
   });
 
   test('IAM is scoped to the streams and alarms it manages', () => {
@@ -237,6 +258,7 @@ describe('ShardAutoscaler validation', () => {
     ['scaleDownThreshold above target', { minShards: 1, maxShards: 4, scaleDownThreshold: 0.95 }, /scaleDownThreshold must be at least 0.01 and below targetUtilization \(0.9\), got 0.95/],
     ['scaleDownEvaluationMinutes', { minShards: 1, maxShards: 4, scaleDownEvaluationMinutes: 0 }, /scaleDownEvaluationMinutes must be between 1 and 1,440, got 0/],
     ['lookback', { minShards: 1, maxShards: 4, lookback: Duration.hours(25) }, /lookback must be between 1 and 1,440 minutes, got 1,500 minutes/],
+    ['forecastWindow in seconds', { minShards: 1, maxShards: 4, forecastWindow: Duration.seconds(90) }, /forecastWindow must be a whole number of minutes, got 1.5 minutes/],
     ['scaleUpReserve', { minShards: 1, maxShards: 4, scaleUpReserve: 10 }, /scaleUpReserve must be between 1 and 9, got 10/],
     ['minScaleDownRatio', { minShards: 1, maxShards: 4, minScaleDownRatio: 0.3 }, /minScaleDownRatio must be between 0.5 and 1, got 0.3/],
     ['initial count outside the bounds', { minShards: 8, maxShards: 16 }, /initialShardCount must be between 8 and 16, got 4/],

@@ -119,6 +119,11 @@ describe('StreamingPipeline parts', () => {
     expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:PutRecords', 'kms:Decrypt', 'kms:GenerateDataKey']));
     // Monitored, with the Application dimension.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'downtime', Namespace: 'AWS/KinesisAnalytics' });
+    // The output stream is monitored too.
+    const outputId = Object.keys(template.findResources('AWS::Kinesis::Stream')).find((k) => k.startsWith('OrdersAnalyticsOutput'))!;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'WriteProvisionedThroughputExceeded', Dimensions: [{ Name: 'StreamName', Value: { Ref: outputId } }],
+    });
   });
 });
 

@@ -78,9 +78,13 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
       this.state[role] = next;
     }
     for (const role of triggered) {
+      const shards = ctx.shards;
       this.invoke(ctx, role);
-      // The handler sets the alarm back to OK, so a lasting condition triggers it again.
-      this.state[role] = 'OK';
+      // The handler sets the alarm back to OK (as policy.shouldResetAlarm says), so a lasting
+      // condition triggers it again.
+      if (policy.shouldResetAlarm(role, shards, this.config)) {
+        this.state[role] = 'OK';
+      }
     }
   }
 

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { decide, Decision, MinuteMetrics, Trigger } from './policy';
+import { decide, Decision, MinuteMetrics, shouldResetAlarm, Trigger } from './policy';
 import {
   ALARM_ROLES,
   AlarmRole,
@@ -101,14 +101,42 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       return [await handleStream(config, parsed.role)];
     }
     // Reconcile: after a deployment, every stream's alarms get thresholds for its real shard count.
+    // One stream's unexpected error does not stop the others; it is rethrown at the end.
     const outcomes: Outcome[] = [];
+    const errors: unknown[] = [];
     for (const config of deps.streams) {
-      outcomes.push(await handleStream(config, 'Reconcile'));
+      try {
+        outcomes.push(await handleStream(config, 'Reconcile'));
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) {
+      throw errors[0];
     }
     return outcomes;
   };
 
   async function handleStream(config: StreamScalingConfig, trigger: Trigger): Promise<Outcome> {
+    let shards: number | undefined;
+    try {
+      const outcome = await decideAndAct(config, trigger, (n) => { shards = n; });
+      return outcome;
+    } finally {
+      // A persisting condition triggers the handler again only if its alarm leaves ALARM: put it
+      // back to OK, also when this invocation was skipped (another one holds the lock) or failed.
+      // Not a ScaleDown alarm at minShards: nothing can come of it until the stream grows.
+      if (trigger !== 'Reconcile' && shouldResetAlarm(trigger, shards, config)) {
+        await deps.cloudwatch.send(new SetAlarmStateCommand({
+          AlarmName: alarmName(config.streamName, trigger),
+          StateValue: 'OK',
+          StateReason: 'Handled by the cdk-kinesis-kit shard autoscaler; evaluated again at the next period.',
+        })).catch((err) => warn(config, 'SetAlarmState', err));
+      }
+    }
+  }
+
+  async function decideAndAct(config: StreamScalingConfig, trigger: Trigger, seen: (shards: number) => void): Promise<Outcome> {
     const streamName = config.streamName;
     const owner = `${now()}-${Math.random().toString(36).slice(2)}`;
     let calls: number[];
@@ -134,6 +162,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       }
       const streamMode = summary.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
       const openShards = summary.OpenShardCount ?? 0;
+      seen(openShards);
 
       let metrics;
       try {
@@ -156,7 +185,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
 
       if (decision.action === 'none') {
         if (streamMode === 'PROVISIONED' && summary.StreamStatus === 'ACTIVE') {
-          await syncThresholds(config, openShards).catch((err) => failure(config, trigger, 'PutMetricAlarm', err));
+          await syncThresholds(config, openShards).catch((err) => warn(config, 'PutMetricAlarm', err));
         }
         return report(config, trigger, 'skipped', decision.reason, decision);
       }
@@ -173,20 +202,16 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       await recordCall(streamName, owner, [...calls, now()]);
       // The new count applies when the stream is ACTIVE again; the alarms move to it now, so that
       // ScaleUp does not fire again for a capacity already on its way. Throttles still alarm.
-      await syncThresholds(config, decision.targetShards).catch((err) => failure(config, trigger, 'PutMetricAlarm', err));
+      await syncThresholds(config, decision.targetShards).catch((err) => warn(config, 'PutMetricAlarm', err));
       return report(config, trigger, 'requested', decision.reason, decision);
     } finally {
-      await releaseLock(streamName, owner).catch((err) => failure(config, trigger, 'DynamoDB', err));
-      if (trigger !== 'Reconcile') {
-        // A persisting condition re-triggers the handler at the next evaluation only if the
-        // alarm leaves ALARM: put it back to OK.
-        await deps.cloudwatch.send(new SetAlarmStateCommand({
-          AlarmName: alarmName(streamName, trigger),
-          StateValue: 'OK',
-          StateReason: 'Handled by the cdk-kinesis-kit shard autoscaler; evaluated again at the next period.',
-        })).catch((err) => failure(config, trigger, 'SetAlarmState', err));
-      }
+      await releaseLock(streamName, owner).catch((err) => warn(config, 'DynamoDB', err));
     }
+  }
+
+  /** A log line for a failed side call that does not change the decision (no metrics). */
+  function warn(config: StreamScalingConfig, call: string, err: unknown): void {
+    log({ level: 'WARN', StreamName: config.streamName, message: `${call} failed: ${errorText(err)}` });
   }
 
   /** Takes the stream's lock; returns its UpdateShardCount history, or undefined if held. */

@@ -6,7 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { AutoscalerEvent, createHandler, Outcome } from './handler';
-import { ENV_CONFIG, ENV_STATE_TABLE, StreamScalingConfig } from '../../src/private/autoscaler-config';
+import { decodeConfigs, ENV_CONFIG, ENV_STATE_TABLE } from '../../src/private/autoscaler-config';
 
 // Adaptive retries back off when Kinesis or CloudWatch throttle the autoscaler's own calls.
 const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
@@ -16,7 +16,7 @@ const run = createHandler({
   cloudwatch: new CloudWatchClient(clientConfig),
   dynamodb: new DynamoDBClient(clientConfig),
   tableName: process.env[ENV_STATE_TABLE] ?? '',
-  streams: JSON.parse(process.env[ENV_CONFIG] ?? '[]') as StreamScalingConfig[],
+  streams: decodeConfigs(process.env[ENV_CONFIG] ?? '[]'),
 });
 
 export async function handler(event: AutoscalerEvent): Promise<Outcome[]> {

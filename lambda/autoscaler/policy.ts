@@ -79,6 +79,16 @@ export function demandShards(m: MinuteMetrics): number {
   return Math.max(bytes / SHARD_BYTES_PER_MINUTE, records / SHARD_RECORDS_PER_MINUTE);
 }
 
+/**
+ * Whether the handler puts the triggering alarm back to OK after an invocation, so that a
+ * persisting condition triggers it again at the next period. Not a ScaleDown alarm on a stream
+ * at (or below) minShards: nothing can come of it until the stream grows, and resetting it
+ * would invoke the handler every minute for as long as the stream is quiet.
+ */
+export function shouldResetAlarm(trigger: Trigger, currentShards: number | undefined, config: Pick<StreamScalingConfig, 'minShards'>): boolean {
+  return !(trigger === 'ScaleDown' && currentShards !== undefined && currentShards <= config.minShards);
+}
+
 /** Calls within the rolling 24 hours before `now`. */
 export function callsInWindow(calls: number[], now: number): number {
   return calls.filter((t) => t > now - DAY_MS && t <= now).length;
@@ -167,7 +177,7 @@ export function decide(input: PolicyInput): Decision {
     return none(`${used} UpdateShardCount calls in the last 24 h: the budget of ${MAX_CALLS_PER_24H} is spent`);
   }
 
-  if (wanted > config.maxShards && n >= config.maxShards) {
+  if (wanted > config.maxShards && n === config.maxShards) {
     return none(`at maxShards (${config.maxShards}): demand calls for ${wanted}`);
   }
 

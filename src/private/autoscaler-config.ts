@@ -72,6 +72,29 @@ export interface StreamScalingConfig {
   readonly minScaleDownRatio: number;
 }
 
+/** The fields of a `StreamScalingConfig`, in the order the environment variable lists them. */
+const CONFIG_FIELDS = [
+  'streamName', 'minShards', 'maxShards', 'targetUtilization', 'scaleUpThreshold', 'scaleDownThreshold',
+  'scaleDownMinutes', 'lookbackMinutes', 'predictive', 'forecastMinutes', 'scaleUpReserve', 'minScaleDownRatio',
+] as const;
+
+/**
+ * The environment variable's value: one array of values per stream, without the keys, so that
+ * a stack's autoscaled streams fit Lambda's 4 KB of environment.
+ */
+export function encodeConfigs(configs: StreamScalingConfig[]): unknown[][] {
+  return configs.map((c) => CONFIG_FIELDS.map((f) => c[f]));
+}
+
+/** Reads what `encodeConfigs` wrote. */
+export function decodeConfigs(json: string): StreamScalingConfig[] {
+  const rows = JSON.parse(json) as unknown[][];
+  return rows.map((row) => Object.fromEntries(CONFIG_FIELDS.map((f, i) => [f, row[i]])) as unknown as StreamScalingConfig);
+}
+
+/** Lambda's limit on a function's environment variables, keys and values together. */
+export const LAMBDA_ENVIRONMENT_BYTES = 4096;
+
 /**
  * Defaults for everything but the shard bounds; the construct and the benchmark use these.
  * Chosen with the benchmark (bench/autoscaler.ts): see the README's autoscaler section.

@@ -242,6 +242,10 @@ describe('autoscaler handler', () => {
     expect(outcome.message).toMatch(/another invocation is handling this stream/);
     expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand)).toHaveLength(0);
     expect(lines[0]).toMatchObject({ outcome: 'skipped', Decisions: 1 });
+    // The skipped alarm still goes back to OK, so it can trigger again next period.
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)[0].args[0].input).toMatchObject({
+      AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleUp`, StateValue: 'OK',
+    });
     // The lock condition: free, or expired.
     expect(dynamoMock.commandCalls(UpdateItemCommand)[0].args[0].input.ConditionExpression)
       .toBe('attribute_not_exists(lockUntil) OR lockUntil < :now');
@@ -298,5 +302,51 @@ describe('autoscaler handler', () => {
         expect(q.MetricStat?.Metric?.Dimensions).toEqual([{ Name: 'StreamName', Value: STREAM }]);
       }
     }
+  });
+
+  test('a ScaleDown alarm on a stream at minShards is left in ALARM, so a quiet stream does not invoke every minute', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', CONFIG.minShards);
+    metricsAt(0.01);
+    const [outcome] = await handler(alarmEvent('ScaleDown'));
+    expect(outcome.outcome).toBe('skipped');
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(0);
+    // Above minShards it is reset.
+    cloudwatchMock.resetHistory();
+    streamIs('ACTIVE', 3);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    await handler(alarmEvent('ScaleDown'));
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(1);
+  });
+
+  test('reconcile goes on past one stream\'s unexpected error, then reports it', async () => {
+    const lines: any[] = [];
+    dynamoMock.on(UpdateItemCommand).resolves({ Attributes: {} });
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    metricsAt(1);
+    kinesisMock.on(DescribeStreamSummaryCommand, { StreamName: 'broken' }).rejects(awsError('AccessDeniedException'));
+    kinesisMock.on(DescribeStreamSummaryCommand, { StreamName: STREAM }).resolves({
+      StreamDescriptionSummary: {
+        StreamName: STREAM,
+        StreamARN: 'arn',
+        StreamStatus: 'ACTIVE',
+        OpenShardCount: 1,
+        StreamModeDetails: { StreamMode: 'PROVISIONED' },
+        RetentionPeriodHours: 24,
+        StreamCreationTimestamp: new Date(0),
+        EnhancedMonitoring: [],
+      },
+    });
+    const handler = createHandler({
+      kinesis: new KinesisClient({ region: 'eu-west-1' }),
+      cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+      tableName: 'state',
+      streams: [{ ...CONFIG, streamName: 'broken' }, CONFIG],
+      now: () => NOW,
+      log: (line) => lines.push(line),
+    });
+    await expect(handler({ action: 'reconcile' })).rejects.toThrow('AccessDeniedException');
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand).map((c) => c.args[0].input.StreamName)).toEqual(['broken', STREAM]);
   });
 });

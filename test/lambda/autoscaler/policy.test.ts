@@ -1,4 +1,4 @@
-import { callsInWindow, decide, demandShards, MinuteMetrics, PolicyInput } from '../../../lambda/autoscaler/policy';
+import { callsInWindow, decide, demandShards, MinuteMetrics, PolicyInput, shouldResetAlarm } from '../../../lambda/autoscaler/policy';
 import { DAY_MS, DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from '../../../src/private/autoscaler-config';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -170,5 +170,20 @@ describe('decide', () => {
     expect(d.forecastPeakShards).toBeGreaterThan(d.recentPeakShards);
     const burst = [...Array.from({ length: 59 }, () => minute(5)), minute(15)];
     expect(decide(input({ shards: 20, recent: burst })).forecastPeakShards).toBe(0);
+  });
+
+  test('a stream above a lowered maxShards is brought down, even while busy', () => {
+    const config = { ...DEFAULT_SCALING, minShards: 1, maxShards: 32 };
+    const d = decide(input({ shards: 50, recent: [minute(60)], config }));
+    expect(d.action).toBe('scale-down');
+    expect(d.targetShards).toBe(32);
+  });
+
+  test('shouldResetAlarm: not a ScaleDown alarm at minShards', () => {
+    const config = { minShards: 2 };
+    expect(shouldResetAlarm('ScaleDown', 2, config)).toBe(false);
+    expect(shouldResetAlarm('ScaleDown', 3, config)).toBe(true);
+    expect(shouldResetAlarm('ScaleUp', 2, config)).toBe(true);
+    expect(shouldResetAlarm('ScaleDown', undefined, config)).toBe(true);
   });
 });
