@@ -161,6 +161,22 @@ export interface ShardAutoscalerProps extends ShardAutoscalingOptions {
  * stack (an EventBridge rule on the stack's status changes).
  */
 export class ShardAutoscaler extends Construct {
+  /**
+   * Sets the reserved concurrency of the stack's autoscaler function (one per stack, shared by
+   * all its autoscaled streams). By default it reserves 5, which needs an account concurrency
+   * quota of at least 15 (Lambda keeps 10 unreserved); pass `undefined` to reserve none, for
+   * accounts with the minimum quota of 10.
+   *
+   * @param scope any construct in the stack
+   * @param reservedConcurrentExecutions 1 to 1,000, or undefined for none
+   */
+  public static setReservedConcurrency(scope: Construct, reservedConcurrentExecutions?: number): void {
+    checkInteger(scope, 'reservedConcurrentExecutions', reservedConcurrentExecutions);
+    checkRange(scope, 'reservedConcurrentExecutions', reservedConcurrentExecutions, 1, 1000);
+    const fn = AutoscalerRuntime.of(scope).function;
+    (fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = reservedConcurrentExecutions;
+  }
+
   /** The alarm that scales up on a busy minute. */
   public readonly scaleUpAlarm: cloudwatch.Alarm;
   /** The alarm that scales up on throttled writes. */

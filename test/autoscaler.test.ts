@@ -220,6 +220,20 @@ describe('ShardAutoscaler function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
   });
 
+  test('the reserved concurrency can be changed, or removed for accounts with the minimum quota', () => {
+    const stack = newStack();
+    new KinesisStream(stack, 'Orders', { autoscaling: { minShards: 1, maxShards: 8 } });
+    ShardAutoscaler.setReservedConcurrency(stack, 2);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 2 });
+    const other = newStack();
+    new KinesisStream(other, 'Orders', { autoscaling: { minShards: 1, maxShards: 8 } });
+    ShardAutoscaler.setReservedConcurrency(other, undefined);
+    Template.fromStack(other).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('shard autoscaler'), ReservedConcurrentExecutions: Match.absent(),
+    });
+    expect(() => ShardAutoscaler.setReservedConcurrency(newStack(), 0)).toThrow(/reservedConcurrentExecutions must be between 1 and 1,000, got 0/);
+  });
+
   test('snapshot of an autoscaled stream', () => {
     const { template } = autoscaledStack();
     expect(template.toJSON()).toMatchSnapshot();
