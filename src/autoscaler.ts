@@ -28,6 +28,7 @@ import {
   StreamScalingConfig,
   USED_SHARDS_EXPRESSION,
 } from './private/autoscaler-config';
+import { acknowledgeComplianceRule, allowCloudWatchLogs } from './private/compliance';
 import { MAX_SHARDS_PER_STREAM } from './private/limits';
 import { checkInteger, checkRange, KinesisKitValidationError } from './private/validation';
 import { IKinesisStream, KinesisStream } from './stream';
@@ -485,15 +486,7 @@ class AutoscalerRuntime extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs encrypts with the key only if the key policy lets its service principal.
-    logKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` },
-      },
-    }));
+    allowCloudWatchLogs(logKey);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       encryptionKey: logKey,
@@ -545,16 +538,10 @@ class AutoscalerRuntime extends Construct {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The AWS-managed basic execution role only lets the function write its own CloudWatch logs.',
     });
-    for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
-      Validations.of(this.function).acknowledge({
-        id: `${pack}-LambdaInsideVPC`,
-        reason: 'The autoscaler reaches only the Kinesis, CloudWatch and DynamoDB APIs, over TLS; it has no network resources to protect in a VPC.',
-      });
-      Validations.of(this.function).acknowledge({
-        id: `${pack}-IAMNoInlinePolicy`,
-        reason: 'The function\'s inline policy is generated from grants scoped to its own streams, alarms, table and queue, and belongs to this role alone.',
-      });
-    }
+    acknowledgeComplianceRule(this.function, 'LambdaInsideVPC',
+      'The autoscaler reaches only the Kinesis, CloudWatch and DynamoDB APIs, over TLS; it has no network resources to protect in a VPC.');
+    acknowledgeComplianceRule(this.function, 'IAMNoInlinePolicy',
+      'The function\'s inline policy is generated from grants scoped to its own streams, alarms, table and queue, and belongs to this role alone.');
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricData has no resource-level permissions; every other statement names its streams, alarms and table.',

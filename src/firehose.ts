@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +17,7 @@ import {
   RedshiftDestinationProps,
   SplunkDestinationProps,
 } from './firehose-destinations';
+import { acknowledgeComplianceRule, allowCloudWatchLogs } from './private/compliance';
 import {
   acknowledgeRoleWildcards,
   bufferingIntervalSeconds,
@@ -1022,12 +1023,8 @@ export class FirehoseDelivery extends Construct {
         id: 'AwsSolutions-S1',
         reason: 'This bucket receives the server access logs of the Firehose delivery\'s buckets; it does not log its own access.',
       });
-      for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
-        Validations.of(bucket).acknowledge({
-          id: `${pack}-S3DefaultEncryptionKMS`,
-          reason: 'S3 server access logging can only write to a bucket encrypted with S3-managed keys (SSE-S3), not SSE-KMS.',
-        });
-      }
+      acknowledgeComplianceRule(bucket, 'S3DefaultEncryptionKMS',
+        'S3 server access logging can only write to a bucket encrypted with S3-managed keys (SSE-S3), not SSE-KMS.');
       this.accessLogs = bucket;
     }
     return this.accessLogs;
@@ -1052,24 +1049,7 @@ export class FirehoseDelivery extends Construct {
   /** A log group encrypted with the delivery's key, which CloudWatch Logs is allowed to use. */
   private createLogGroup(retention: logs.RetentionDays): logs.ILogGroup {
     const key = this.key();
-    const stack = Stack.of(this);
-    // CloudWatch Logs encrypts with the key itself, so the key policy must allow its regional
-    // service principal, limited to log groups of this account and region.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
+    allowCloudWatchLogs(key);
     return new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: key,
       retention,

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { allowCloudWatchLogs } from './compliance';
 import { checkInteger, fmt, KinesisKitValidationError } from './validation';
 
 /** The CloudWatch namespace of Managed Service for Apache Flink metrics. */
@@ -220,23 +221,7 @@ export function configureLogging(scope: Construct, role: iam.Role, settings: Log
       enableKeyRotation: true,
       removalPolicy: settings.removalPolicy,
     });
-    // CloudWatch Logs encrypts with the key itself: its regional principal may use the key for
-    // log groups of this account and Region only.
-    encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
+    allowCloudWatchLogs(encryptionKey);
     logGroup = new logs.LogGroup(scope, 'LogGroup', {
       encryptionKey,
       retention: settings.retention,
