@@ -353,13 +353,7 @@ export function simulateProvisioned(trace: Trace, policy: ProvisionedPolicy | un
 
   const calls = [...stream.calls];
   return {
-    result: {
-      throttledPct: records > 0 ? (100 * throttled) / records : 0,
-      shardHours,
-      costUsd: shardHours * PRICES.shardHourUsd + (putUnits / 1e6) * PRICES.putUnitsPerMillionUsd,
-      scalingOps: calls.length,
-      maxOpsIn24h: maxInWindow(calls),
-    },
+    result: provisionedResult({ throttled, records, shardHours, putUnits, calls }),
     capacity,
     calls,
     rejected: stream.rejected,
@@ -396,6 +390,17 @@ function contextAt(t: number, stream: SimulatedStream, observed: MinuteMetrics[]
   };
 }
 
+/** The numbers of a provisioned run, from its totals. */
+function provisionedResult(t: { throttled: number; records: number; shardHours: number; putUnits: number; calls: number[] }): PolicyResult {
+  return {
+    throttledPct: t.records > 0 ? (100 * t.throttled) / t.records : 0,
+    shardHours: t.shardHours,
+    costUsd: t.shardHours * PRICES.shardHourUsd + (t.putUnits / 1e6) * PRICES.putUnitsPerMillionUsd,
+    scalingOps: t.calls.length,
+    maxOpsIn24h: maxInWindow(t.calls),
+  };
+}
+
 /**
  * The fewest shards that throttle nothing: each minute exactly its demand rounded up (at least 1),
  * with no API limits. Its ops are the changes from one minute to the next (informational).
@@ -425,13 +430,7 @@ export function fixedCapacityRun(trace: Trace, capacity: number[]): SimRun {
     records += trace.records[t];
   }
   return {
-    result: {
-      throttledPct: records > 0 ? (100 * throttled) / records : 0,
-      shardHours,
-      costUsd: shardHours * PRICES.shardHourUsd + (putUnits / 1e6) * PRICES.putUnitsPerMillionUsd,
-      scalingOps: calls.length,
-      maxOpsIn24h: maxInWindow(calls),
-    },
+    result: provisionedResult({ throttled, records, shardHours, putUnits, calls }),
     capacity,
     calls,
     rejected: [],
