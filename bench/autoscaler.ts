@@ -155,8 +155,9 @@ function readmeFor(sections: { trace: Trace; table: string }[], options: CliOpti
     '- Initial shards of the adaptive policies (this-library, aws-samples, substation, scaling-utils): '
       + `ceil(peak demand of the first ${INITIAL_WINDOW_MINUTES} minutes / ${INITIAL_UTILIZATION}), at least 1.`,
     '- this-library: `decide()` from `lambda/autoscaler/policy.ts` with `DEFAULT_SCALING` '
-      + `(target ${DEFAULT_SCALING.targetUtilization}, up ${DEFAULT_SCALING.scaleUpThreshold}, down ${DEFAULT_SCALING.scaleDownThreshold} `
-      + `for ${DEFAULT_SCALING.scaleDownMinutes} min, lookback ${DEFAULT_SCALING.lookbackMinutes} min, predictive ${DEFAULT_SCALING.predictive}), `
+      + `(target ${DEFAULT_SCALING.targetUtilization}, up ${DEFAULT_SCALING.scaleUpThreshold} checked from ${DEFAULT_SCALING.scaleUpAlarmThreshold}, `
+      + `down ${DEFAULT_SCALING.scaleDownThreshold} for ${DEFAULT_SCALING.scaleDownMinutes} min, lookback ${DEFAULT_SCALING.lookbackMinutes} min, `
+      + `predictive ${DEFAULT_SCALING.predictive}, ${DEFAULT_SCALING.scaleUpReserve} calls kept for scaling up), `
       + 'invoked by the three alarms of `alarmSpecs()`.',
     '- aws-samples: 2N at >= 75% in 5 of 5 five-minute periods, ceil(N/2) at < 25% in 57 of 60.',
     '- substation: floor(N*f) at >= 70% for 5 of 5 minutes, ceil(N/f) at <= 35% for 60 of 60; f = 2/1.75/1.5/1.25.',

@@ -61,16 +61,16 @@ const HOUR = 60;
 const DAY = 24 * HOUR;
 
 /** 6 h at 6 shards' worth, then a step to 8x (48) for 18 h. 1.5 KB records. */
-export function stepUpX8(): Trace {
-  const rand = mulberry32(8001);
+export function stepUpX8(seed = 8001): Trace {
+  const rand = mulberry32(seed);
   const base = 6;
   const shards = Array.from({ length: DAY }, (_, t) => (t < 6 * HOUR ? base : 8 * base) * noise(rand, 0.05));
   return fromShards('step-up-x8', shards, 1536, 'bytes', rand);
 }
 
 /** 24 h at 6 shards' worth with mild noise, one 10-minute spike of 10x at noon. 1.5 KB records. */
-export function spikeX10(): Trace {
-  const rand = mulberry32(1002);
+export function spikeX10(seed = 1002): Trace {
+  const rand = mulberry32(seed);
   const base = 6;
   const spikeStart = 12 * HOUR;
   const shards = Array.from({ length: DAY }, (_, t) =>
@@ -79,8 +79,8 @@ export function spikeX10(): Trace {
 }
 
 /** 2 h flat at 6 shards' worth, a 6-hour linear ramp to 10x (60), then 4 h flat at the top. 1 KB records. */
-export function ramp6h(): Trace {
-  const rand = mulberry32(6003);
+export function ramp6h(seed = 6003): Trace {
+  const rand = mulberry32(seed);
   const base = 6;
   const flat = 2 * HOUR;
   const ramp = 6 * HOUR;
@@ -97,8 +97,8 @@ export function ramp6h(): Trace {
  * bursts: +60-100% for 1-2 minutes at the top of every hour, +25-40% for 1 minute at :15, :30, :45.
  * 2 KB records.
  */
-export function diurnal2w(): Trace {
-  const rand = mulberry32(14004);
+export function diurnal2w(seed = 14004): Trace {
+  const rand = mulberry32(seed);
   const peak = 40;
   const trough = 0.17;
   const minutes = 14 * DAY;
@@ -131,8 +131,8 @@ export function diurnal2w(): Trace {
  * 24 h of 3-hour linear climbs from 1x to 6x (10 to 60 shards' worth of records), each followed
  * by an instant drop. 0.3 KB records, so the records limit decides.
  */
-export function sawtooth(): Trace {
-  const rand = mulberry32(3005);
+export function sawtooth(seed = 3005): Trace {
+  const rand = mulberry32(seed);
   const base = 10;
   const tooth = 3 * HOUR;
   const shards = Array.from({ length: DAY }, (_, t) => base * (1 + (5 * (t % tooth)) / (tooth - 1)) * noise(rand, 0.03));
@@ -141,9 +141,12 @@ export function sawtooth(): Trace {
 
 export const TRACE_NAMES = ['step-up-x8', 'spike-x10', 'ramp-6h', 'diurnal-2w', 'sawtooth'] as const;
 
-/** The built-in traces, in `TRACE_NAMES` order. */
-export function generateTraces(): Trace[] {
-  return [stepUpX8(), spikeX10(), ramp6h(), diurnal2w(), sawtooth()];
+/**
+ * The built-in traces, in `TRACE_NAMES` order. A `seedOffset` other than 0 draws the same shapes
+ * with other noise, bursts and records sizes: traces the defaults were not chosen on.
+ */
+export function generateTraces(seedOffset = 0): Trace[] {
+  return [stepUpX8(8001 + seedOffset), spikeX10(1002 + seedOffset), ramp6h(6003 + seedOffset), diurnal2w(14004 + seedOffset), sawtooth(3005 + seedOffset)];
 }
 
 /** A trace as CSV: a header line, then one line per minute. */

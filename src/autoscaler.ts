@@ -17,6 +17,7 @@ import {
   alarmName,
   alarmSpecs,
   DEFAULT_SCALING,
+  defaultScaleUpAlarmThreshold,
   ENV_CONFIG,
   ENV_STATE_TABLE,
   encodeConfigs,
@@ -52,18 +53,28 @@ export interface ShardAutoscalingOptions {
    * The utilization a scaling decision sizes the stream for, against the busiest minute of the
    * lookback window (bursts included): 0.1 to 0.95. Lower leaves more headroom.
    *
-   * @default 0.9
+   * @default 0.95
    */
   readonly targetUtilization?: number;
 
   /**
-   * The ScaleUp alarm fires when one minute's writes reach this fraction of the stream's
-   * capacity (bytes or records, whichever is closer to its limit), and the handler scales up
-   * when the peak seen or expected reaches it. Above `targetUtilization`, at most 1.
+   * The handler scales up when the busiest minute seen, or expected from the recent trend and
+   * from history, reaches this fraction of the stream's capacity (bytes or records, whichever
+   * is closer to its limit). Above `targetUtilization`, at most 1.
    *
-   * @default 0.97
+   * @default 1
    */
   readonly scaleUpThreshold?: number;
+
+  /**
+   * The ScaleUp alarm invokes the handler when one minute's writes reach this fraction of the
+   * stream's capacity. It is below `scaleUpThreshold` so that the handler sees a rise coming and
+   * can scale ahead of its trend, or of what history says follows, before the stream is full.
+   * Above `scaleDownThreshold`, at most `scaleUpThreshold`.
+   *
+   * @default - `scaleUpThreshold` minus 0.1 (0.9 with the defaults)
+   */
+  readonly scaleUpAlarmThreshold?: number;
 
   /**
    * The ScaleDown alarm fires when writes stay at or below this fraction of capacity for
@@ -112,10 +123,10 @@ export interface ShardAutoscalingOptions {
 
   /**
    * UpdateShardCount calls, of the 10 Kinesis allows per stream in any rolling 24 hours, that
-   * scale-downs may never use, so that the stream can always scale up: 1 to 9. Three calls
-   * take a stream from any size to eight times it.
+   * scale-downs may never use, so that the stream can always scale up: 1 to 9. Two calls
+   * take a stream from any size to four times it.
    *
-   * @default 3
+   * @default 2
    */
   readonly scaleUpReserve?: number;
 
@@ -362,7 +373,7 @@ function describeAlarm(role: AlarmRole, config: Omit<StreamScalingConfig, 'strea
   const pct = (v: number) => `${Math.round(v * 100)}%`;
   switch (role) {
     case 'ScaleUp':
-      return `Shard autoscaler (cdk-kinesis-kit): a minute's writes reached ${pct(config.scaleUpThreshold)} of the stream's capacity. The threshold is rewritten for the stream's real shard count.`;
+      return `Shard autoscaler (cdk-kinesis-kit): a minute's writes reached ${pct(config.scaleUpAlarmThreshold)} of the stream's capacity; the handler scales up if the peak seen or expected reaches ${pct(config.scaleUpThreshold)}. The threshold is rewritten for the stream's real shard count.`;
     case 'ScaleDown':
       return `Shard autoscaler (cdk-kinesis-kit): writes stayed at or below ${pct(config.scaleDownThreshold)} of capacity for ${config.scaleDownMinutes} minutes. The threshold is rewritten for the stream's real shard count.`;
     default:
@@ -406,6 +417,15 @@ function validate(scope: Construct, props: ShardAutoscalerProps): number {
     throw new KinesisKitValidationError(scope,
       `scaleDownThreshold must be at least 0.01 and below targetUtilization (${target}), got ${down}`);
   }
+  checkRange(scope, 'scaleUpAlarmThreshold', props.scaleUpAlarmThreshold, 0.05, 1);
+  if (!Token.isUnresolved(up) && !Token.isUnresolved(down) && !Token.isUnresolved(props.scaleUpAlarmThreshold)) {
+    const alarmAt = props.scaleUpAlarmThreshold ?? defaultScaleUpAlarmThreshold(up);
+    if (alarmAt <= down || alarmAt > up) {
+      throw new KinesisKitValidationError(scope,
+        `scaleUpAlarmThreshold must be above scaleDownThreshold (${down}) and at most scaleUpThreshold (${up}), got ${alarmAt}`
+        + (props.scaleUpAlarmThreshold === undefined ? ' (the default: scaleUpThreshold minus 0.1)' : ''));
+    }
+  }
   checkInteger(scope, 'scaleDownEvaluationMinutes', props.scaleDownEvaluationMinutes);
   checkRange(scope, 'scaleDownEvaluationMinutes', props.scaleDownEvaluationMinutes, 1, 1440);
   for (const [prop, value] of [['lookback', props.lookback], ['forecastWindow', props.forecastWindow]] as const) {
@@ -427,6 +447,8 @@ function resolveConfig(props: ShardAutoscalerProps): Omit<StreamScalingConfig, '
     maxShards: props.maxShards,
     targetUtilization: props.targetUtilization ?? DEFAULT_SCALING.targetUtilization,
     scaleUpThreshold: props.scaleUpThreshold ?? DEFAULT_SCALING.scaleUpThreshold,
+    scaleUpAlarmThreshold: props.scaleUpAlarmThreshold
+      ?? defaultScaleUpAlarmThreshold(props.scaleUpThreshold ?? DEFAULT_SCALING.scaleUpThreshold),
     scaleDownThreshold: props.scaleDownThreshold ?? DEFAULT_SCALING.scaleDownThreshold,
     scaleDownMinutes: props.scaleDownEvaluationMinutes ?? DEFAULT_SCALING.scaleDownMinutes,
     lookbackMinutes: props.lookback?.toMinutes() ?? DEFAULT_SCALING.lookbackMinutes,

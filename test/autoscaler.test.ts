@@ -39,6 +39,8 @@ describe('ShardAutoscaler alarms', () => {
     ]);
     const byName = Object.fromEntries(alarms.map((a, i) => [names[i], a]));
     const up = byName['KinesisKitAutoscaler-orders-ScaleUp'];
+    // The ScaleUp alarm watches at 90% (0.1 below scaleUpThreshold): 3.6 shards' worth on 4 shards.
+    expect(thresholdFor('ScaleUp', DEFAULT_SCALING, 4)).toBe(3.6);
     expect(up).toMatchObject({
       Threshold: thresholdFor('ScaleUp', DEFAULT_SCALING, 4),
       EvaluationPeriods: 1,
@@ -108,8 +110,10 @@ describe('ShardAutoscaler function', () => {
   test('one function per stack for all autoscaled streams, configured for each', () => {
     const stack = newStack();
     new KinesisStream(stack, 'Orders', { streamName: 'orders', autoscaling: { minShards: 1, maxShards: 8 } });
-    new KinesisStream(stack, 'Clicks', { streamName: 'clicks', autoscaling: { minShards: 2, maxShards: 16, predictive: false } });
+    new KinesisStream(stack, 'Clicks', { streamName: 'clicks', capacity: StreamCapacity.provisioned(4), autoscaling: { minShards: 2, maxShards: 16, predictive: false, scaleUpAlarmThreshold: 0.8 } });
     const template = Template.fromStack(stack);
+    // The ScaleUp alarm of clicks watches at its own 80%: 3.2 shards' worth on 4 shards.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 3.2, AlarmDescription: Match.stringLikeRegexp('reached 80% of the stream') });
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties;
@@ -117,8 +121,8 @@ describe('ShardAutoscaler function', () => {
     const config = decodeConfigs(stack.resolve(fn.Environment.Variables.KINESIS_KIT_AUTOSCALER_CONFIG)['Fn::Join'][1]
       .map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
     expect(config).toEqual([
-      expect.objectContaining({ streamName: 'TOKEN', minShards: 1, maxShards: 8, predictive: true }),
-      expect.objectContaining({ streamName: 'TOKEN', minShards: 2, maxShards: 16, predictive: false }),
+      expect.objectContaining({ streamName: 'TOKEN', minShards: 1, maxShards: 8, predictive: true, scaleUpAlarmThreshold: 0.9 }),
+      expect.objectContaining({ streamName: 'TOKEN', minShards: 2, maxShards: 16, predictive: false, scaleUpAlarmThreshold: 0.8 }),
     ]);
   });
 
@@ -267,9 +271,13 @@ describe('ShardAutoscaler validation', () => {
     ['maxShards above 10,000', { minShards: 1, maxShards: 10_001 }, /maxShards must be between 1 and 10,000, got 10,001/],
     ['min above max', { minShards: 8, maxShards: 4 }, /minShards must be no greater than maxShards, got minShards 8 and maxShards 4/],
     ['targetUtilization', { minShards: 1, maxShards: 4, targetUtilization: 0.99 }, /targetUtilization must be between 0.1 and 0.95, got 0.99/],
-    ['scaleUpThreshold below target', { minShards: 1, maxShards: 4, scaleUpThreshold: 0.5 }, /scaleUpThreshold must be above targetUtilization \(0.9\) and at most 1, got 0.5/],
+    ['scaleUpThreshold below target', { minShards: 1, maxShards: 4, scaleUpThreshold: 0.5 }, /scaleUpThreshold must be above targetUtilization \(0.95\) and at most 1, got 0.5/],
     ['scaleUpThreshold above 1', { minShards: 1, maxShards: 4, scaleUpThreshold: 1.2 }, /scaleUpThreshold must be between 0.1 and 1, got 1.2/],
-    ['scaleDownThreshold above target', { minShards: 1, maxShards: 4, scaleDownThreshold: 0.95 }, /scaleDownThreshold must be at least 0.01 and below targetUtilization \(0.9\), got 0.95/],
+    ['scaleDownThreshold above target', { minShards: 1, maxShards: 4, scaleDownThreshold: 0.95 }, /scaleDownThreshold must be at least 0.01 and below targetUtilization \(0.95\), got 0.95/],
+    ['scaleUpAlarmThreshold above scaleUpThreshold', { minShards: 1, maxShards: 4, scaleUpAlarmThreshold: 0.98, scaleUpThreshold: 0.97 }, /scaleUpAlarmThreshold must be above scaleDownThreshold \(0.6\) and at most scaleUpThreshold \(0.97\), got 0.98/],
+    ['scaleUpAlarmThreshold at scaleDownThreshold', { minShards: 1, maxShards: 4, scaleUpAlarmThreshold: 0.6 }, /scaleUpAlarmThreshold must be above scaleDownThreshold \(0.6\) and at most scaleUpThreshold \(1\), got 0.6/],
+    ['scaleUpAlarmThreshold out of range', { minShards: 1, maxShards: 4, scaleUpAlarmThreshold: 1.5 }, /scaleUpAlarmThreshold must be between 0.05 and 1, got 1.5/],
+    ['the default scaleUpAlarmThreshold under scaleDownThreshold', { minShards: 1, maxShards: 4, targetUtilization: 0.58, scaleUpThreshold: 0.6, scaleDownThreshold: 0.55 }, /scaleUpAlarmThreshold must be above scaleDownThreshold \(0.55\) and at most scaleUpThreshold \(0.6\), got 0.5 \(the default: scaleUpThreshold minus 0.1\)/],
     ['scaleDownEvaluationMinutes', { minShards: 1, maxShards: 4, scaleDownEvaluationMinutes: 0 }, /scaleDownEvaluationMinutes must be between 1 and 1,440, got 0/],
     ['lookback', { minShards: 1, maxShards: 4, lookback: Duration.hours(25) }, /lookback must be between 1 and 1,440 minutes, got 1,500 minutes/],
     ['forecastWindow in seconds', { minShards: 1, maxShards: 4, forecastWindow: Duration.seconds(90) }, /forecastWindow must be a whole number of minutes, got 1.5 minutes/],

@@ -55,8 +55,14 @@ export interface StreamScalingConfig {
   readonly maxShards: number;
   /** Utilization the stream is sized for after a scaling decision, against its peak minute. */
   readonly targetUtilization: number;
-  /** ScaleUp alarm: a minute at or above this utilization triggers the handler. */
+  /** The handler scales up when the peak seen or expected reaches this utilization. */
   readonly scaleUpThreshold: number;
+  /**
+   * ScaleUp alarm: a minute at or above this utilization invokes the handler, which then checks
+   * the recent peak, the trend and the history against `scaleUpThreshold`. At most
+   * `scaleUpThreshold`, so that a rise is checked before it reaches it.
+   */
+  readonly scaleUpAlarmThreshold: number;
   /** ScaleDown alarm: this many minutes in a row at or below `scaleDownThreshold`. */
   readonly scaleDownThreshold: number;
   readonly scaleDownMinutes: number;
@@ -76,6 +82,7 @@ export interface StreamScalingConfig {
 const CONFIG_FIELDS = [
   'streamName', 'minShards', 'maxShards', 'targetUtilization', 'scaleUpThreshold', 'scaleDownThreshold',
   'scaleDownMinutes', 'lookbackMinutes', 'predictive', 'forecastMinutes', 'scaleUpReserve', 'minScaleDownRatio',
+  'scaleUpAlarmThreshold',
 ] as const;
 
 /**
@@ -96,18 +103,27 @@ export function decodeConfigs(json: string): StreamScalingConfig[] {
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
 
 /**
+ * The ScaleUp alarm's default utilization: 0.1 below `scaleUpThreshold`, so that the handler
+ * sees a rise, and can act on its trend or on history, before the stream reaches the threshold.
+ */
+export function defaultScaleUpAlarmThreshold(scaleUpThreshold: number): number {
+  return Math.max(0.05, Math.round((scaleUpThreshold - 0.1) * 100) / 100);
+}
+
+/**
  * Defaults for everything but the shard bounds; the construct and the benchmark use these.
  * Chosen with the benchmark (bench/autoscaler.ts): see the README's autoscaler section.
  */
 export const DEFAULT_SCALING: Omit<StreamScalingConfig, 'streamName' | 'minShards' | 'maxShards'> = {
-  targetUtilization: 0.9,
-  scaleUpThreshold: 0.97,
+  targetUtilization: 0.95,
+  scaleUpThreshold: 1,
+  scaleUpAlarmThreshold: defaultScaleUpAlarmThreshold(1),
   scaleDownThreshold: 0.6,
   scaleDownMinutes: 15,
   lookbackMinutes: 60,
   predictive: true,
   forecastMinutes: 240,
-  scaleUpReserve: 3,
+  scaleUpReserve: 2,
   minScaleDownRatio: 0.67,
 };
 
@@ -149,10 +165,10 @@ export function alarmSpecs(config: Omit<StreamScalingConfig, 'streamName'>, shar
 }
 
 /** The threshold of one alarm for a stream with `shards` shards, rounded to 4 decimals. */
-export function thresholdFor(role: AlarmRole, config: Pick<StreamScalingConfig, 'scaleUpThreshold' | 'scaleDownThreshold'>, shards: number): number {
+export function thresholdFor(role: AlarmRole, config: Pick<StreamScalingConfig, 'scaleUpAlarmThreshold' | 'scaleDownThreshold'>, shards: number): number {
   switch (role) {
     case 'ScaleUp':
-      return round4(config.scaleUpThreshold * shards);
+      return round4(config.scaleUpAlarmThreshold * shards);
     case 'ScaleDown':
       return round4(config.scaleDownThreshold * shards);
     default:

@@ -46,20 +46,20 @@ describe('this-library', () => {
   });
 
   test('the ScaleUp alarm fires on the first minute over the threshold, seen two minutes later', () => {
-    // 10 shards, ScaleUp at scaleUpThreshold x 10 shards' worth. Demand steps from 7 (too busy to scale down) to 9.9 at minute 100.
+    // 10 shards, the ScaleUp alarm at scaleUpAlarmThreshold x 10 shards' worth. Demand steps from 7 (too busy to scale down) to 10.5 at minute 100: over scaleUpThreshold (100%), partly throttled.
     const spy = jest.spyOn(policyModule, 'decide');
     const config = thisLibraryConfig();
     const threshold = alarmSpecs(config, 10).find((a) => a.role === 'ScaleUp')!.threshold;
-    expect(threshold).toBeCloseTo(config.scaleUpThreshold * 10);
-    expect(9.9).toBeGreaterThan(threshold);
+    expect(threshold).toBeCloseTo(config.scaleUpAlarmThreshold * 10);
+    expect(10.5).toBeGreaterThan(config.scaleUpThreshold * 10);
     const policy = new ThisLibraryPolicy(10, { ...config, predictive: false });
-    const run = simulateProvisioned(step(200, 100, 7, 9.9), policy, { initialShards: 10 });
+    const run = simulateProvisioned(step(200, 100, 7, 10.5), policy, { initialShards: 10 });
     const first = policy.invocations.find((i) => i.trigger === 'ScaleUp');
     expect(first?.minute).toBe(102);
     expect(first?.decision.action).toBe('scale-up');
     expect(run.calls[0]).toBe(102);
-    // The larger of ceil(9.9 / targetUtilization) and the smallest large move, ceil(10 / minScaleDownRatio).
-    expect(run.capacity[104]).toBe(Math.max(Math.ceil(9.9 / config.targetUtilization), Math.ceil(10 / config.minScaleDownRatio)));
+    // The larger of ceil(10.5 / targetUtilization) and the smallest large move, ceil(10 / minScaleDownRatio).
+    expect(run.capacity[104]).toBe(Math.max(Math.ceil(10.5 / config.targetUtilization), Math.ceil(10 / config.minScaleDownRatio)));
     expect(spy).toHaveBeenCalled();
   });
 

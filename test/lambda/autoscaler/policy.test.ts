@@ -143,9 +143,9 @@ describe('decide', () => {
 
   test('predictive: a scale-up sizes for the peak of the whole forecast window', () => {
     const { lookbackMinutes, targetUtilization } = DEFAULT_SCALING;
-    // A busy minute now (9.9 of 10 shards), and 16 shards' worth expected later in the window.
+    // A full minute now (10.2 of 10 shards), and 16 shards' worth expected later in the window.
     const later = [Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes + 30 ? 16 : 9))];
-    const d = decide(input({ shards: 10, recent: [minute(9.9)], history: later }));
+    const d = decide(input({ shards: 10, recent: [minute(10.2)], history: later }));
     expect(d.action).toBe('scale-up');
     expect(d.targetShards).toBe(Math.min(20, Math.ceil(16 / targetUtilization)));
   });
@@ -155,13 +155,30 @@ describe('decide', () => {
   });
 
   test('without history a scale-up is a large move; with history the forecast sizes it', () => {
-    // 10 shards, a peak of 9.9 shards' worth: the demand alone asks for 11.
-    const recent = [minute(9.9)];
+    // 10 shards, a peak of 10.2 shards' worth: the demand alone asks for 11.
+    const recent = [minute(10.2)];
     const blind = decide(input({ shards: 10, recent }));
-    expect(blind.desiredShards).toBe(Math.ceil(9.9 / DEFAULT_SCALING.targetUtilization));
+    expect(blind.desiredShards).toBe(Math.ceil(10.2 / DEFAULT_SCALING.targetUtilization));
     expect(blind.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
-    const informed = decide(input({ shards: 10, recent, history: [Array.from({ length: 90 }, () => minute(9.9))] }));
-    expect(informed.targetShards).toBe(Math.ceil(9.9 / DEFAULT_SCALING.targetUtilization));
+    const informed = decide(input({ shards: 10, recent, history: [Array.from({ length: 90 }, () => minute(10.2))] }));
+    expect(informed.targetShards).toBe(Math.ceil(10.2 / DEFAULT_SCALING.targetUtilization));
+  });
+
+  test('invoked by the ScaleUp alarm below scaleUpThreshold, it scales up only for what is expected', () => {
+    // 9.2 of 10 shards: the alarm (90%) fired, but the stream is not full yet.
+    const recent = Array.from({ length: 60 }, () => minute(9.2));
+    expect(9.2).toBeGreaterThanOrEqual(DEFAULT_SCALING.scaleUpAlarmThreshold * 10);
+    expect(9.2).toBeLessThan(DEFAULT_SCALING.scaleUpThreshold * 10);
+    const flat = decide(input({ shards: 10, recent }));
+    expect(flat.action).toBe('none');
+    // The same minute with 12 shards' worth in the next hour a week ago: scale up now, ahead of it.
+    const ahead = decide(input({ shards: 10, recent, history: [Array.from({ length: 240 }, (_, i) => minute(i > 20 ? 12 : 9))] }));
+    expect(ahead.action).toBe('scale-up');
+    expect(ahead.targetShards).toBe(Math.ceil(12 / DEFAULT_SCALING.targetUtilization));
+    // A steady climb to 9.2 in the last hour: its trend crosses 100% within 15 minutes.
+    const climbing = decide(input({ shards: 10, recent: Array.from({ length: 60 }, (_, i) => minute(6 + (3.2 * i) / 59)) }));
+    expect(climbing.forecastPeakShards).toBeGreaterThan(10);
+    expect(climbing.action).toBe('scale-up');
   });
 
   test('a rising trend is carried ahead; a single burst is not a trend', () => {
