@@ -146,7 +146,13 @@ export const TRACE_NAMES = ['step-up-x8', 'spike-x10', 'ramp-6h', 'diurnal-2w', 
  * with other noise, bursts and records sizes: traces the defaults were not chosen on.
  */
 export function generateTraces(seedOffset = 0): Trace[] {
-  return [stepUpX8(8001 + seedOffset), spikeX10(1002 + seedOffset), ramp6h(6003 + seedOffset), diurnal2w(14004 + seedOffset), sawtooth(3005 + seedOffset)];
+  return [
+    stepUpX8(8001 + seedOffset),
+    spikeX10(1002 + seedOffset),
+    ramp6h(6003 + seedOffset),
+    diurnal2w(14004 + seedOffset),
+    sawtooth(3005 + seedOffset),
+  ];
 }
 
 /** A trace as CSV: a header line, then one line per minute. */
