@@ -5,13 +5,9 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { EnhancedFanOutConsumer } from '../src/efo-consumer';
 import { grantReadToAccount } from '../src/private/consumer-helpers';
 import { KinesisStream } from '../src/stream';
-import { newStack, policyStatements } from './setup/util';
+import { logicalIdOf, newStack, policyStatements } from './setup/util';
 
 const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/existing';
-
-function logicalIdOf(template: Template, type: string): string {
-  return Object.keys(template.findResources(type))[0];
-}
 
 /** The logical ids of the stream consumers, in creation order. */
 function consumerIds(template: Template): string[] {

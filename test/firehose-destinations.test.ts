@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -19,24 +19,7 @@ import {
   SplunkEndpointType,
 } from '../src/firehose-destinations';
 import { KinesisStream } from '../src/stream';
-import { newStack as newTestStack, policyStatements } from './setup/util';
-
-/**
- * aws-cdk-lib's DeliveryStream (and its imports) render a Firehose CIDR mapping for their
- * `connections` that nothing references, which CloudFormation Validate reports as W7001 on the
- * stack. It is aws-cdk-lib's, and harmless; acknowledged here to keep the test output readable.
- */
-function quiet<T extends Stack>(stack: T): T {
-  Validations.of(stack).acknowledge({
-    id: 'CloudFormation-Validate::W7001',
-    reason: 'aws-cdk-lib renders the Firehose CIDR mapping of DeliveryStream.connections even when unused',
-  });
-  return stack;
-}
-
-function newStack(): Stack {
-  return quiet(newTestStack());
-}
+import { deliveryStream, logicalId, newFirehoseStack as newStack, policyStatements } from './setup/util';
 
 const JDBC_URL = 'jdbc:redshift://orders.abc123xyz.eu-west-1.redshift.amazonaws.com:5439/analytics';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:firehose-AbCdEf';
@@ -48,20 +31,6 @@ const ERROR_PREFIX = 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/d
 
 function secret(stack: Stack): secretsmanager.ISecret {
   return secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN);
-}
-
-function logicalId(template: Template, type: string, prefix: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) {
-    throw new Error(`expected one ${type} starting with ${prefix}, got [${ids.join(', ')}]`);
-  }
-  return ids[0];
-}
-
-function deliveryStream(template: Template): any {
-  const streams = Object.values<any>(template.findResources('AWS::KinesisFirehose::DeliveryStream'));
-  expect(streams).toHaveLength(1);
-  return streams[0];
 }
 
 function getAtt(template: Template, type: string, prefix: string): any {

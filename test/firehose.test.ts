@@ -14,43 +14,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { DeliveryDestination, FirehoseDelivery, FirehoseDeliveryProps, S3DestinationProps } from '../src/firehose';
 import { DestinationType } from '../src/firehose-destinations';
 import { KinesisStream } from '../src/stream';
-import { newStack as newTestStack, policyStatements } from './setup/util';
-
-/**
- * aws-cdk-lib's DeliveryStream (and its imports) render a Firehose CIDR mapping for their
- * `connections` that nothing references, which CloudFormation Validate reports as W7001 on the
- * stack. It is aws-cdk-lib's, and harmless; acknowledged here to keep the test output readable.
- */
-function quiet<T extends Stack>(stack: T): T {
-  Validations.of(stack).acknowledge({
-    id: 'CloudFormation-Validate::W7001',
-    reason: 'aws-cdk-lib renders the Firehose CIDR mapping of DeliveryStream.connections even when unused',
-  });
-  return stack;
-}
-
-function newStack(): Stack {
-  return quiet(newTestStack());
-}
+import { deliveryStream, logicalId, newFirehoseStack as newStack, policyStatements, quiet } from './setup/util';
 
 const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/existing';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:transform';
 const ERROR_PREFIX = 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/';
-
-function logicalId(template: Template, type: string, pathPart: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(pathPart));
-  if (ids.length !== 1) {
-    throw new Error(`expected one ${type} starting with ${pathPart}, got [${ids.join(', ')}]`);
-  }
-  return ids[0];
-}
-
-function deliveryStream(template: Template): any {
-  const streams = Object.values<any>(template.findResources('AWS::KinesisFirehose::DeliveryStream'));
-  expect(streams).toHaveLength(1);
-  return streams[0];
-}
 
 function s3Config(template: Template): any {
   return deliveryStream(template).Properties.ExtendedS3DestinationConfiguration;

@@ -19,15 +19,11 @@ import {
   FlinkRuntime,
 } from '../src/flink-application';
 import { KinesisStream } from '../src/stream';
-import { newStack, policyStatements } from './setup/util';
+import { logicalIdOf, newStack, policyStatements } from './setup/util';
 
 const FIXTURES = path.join(__dirname, 'runtime', 'fixtures');
 const JAR = path.join(FIXTURES, 'app.jar');
 const FIREHOSE_ARN = 'arn:aws:firehose:eu-west-1:123456789012:deliverystream/archive';
-
-function logicalIdOf(template: Template, type: string): string {
-  return Object.keys(template.findResources(type))[0];
-}
 
 function jarApp(stack: Stack, props: Partial<FlinkApplicationProps> = {}, id = 'App'): FlinkApplication {
   return new FlinkApplication(stack, id, { runtime: FlinkRuntime.FLINK_1_20, code: ApplicationCode.fromAsset(JAR), ...props });

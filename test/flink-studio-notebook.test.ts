@@ -6,11 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { FlinkLogLevel } from '../src/flink-application';
 import { FlinkStudioNotebook, FlinkStudioNotebookProps, FlinkStudioRuntime } from '../src/flink-studio-notebook';
 import { KinesisStream } from '../src/stream';
-import { newStack, policyStatements } from './setup/util';
-
-function logicalIdOf(template: Template, type: string): string {
-  return Object.keys(template.findResources(type))[0];
-}
+import { logicalIdOf, newStack, policyStatements } from './setup/util';
 
 const glueArn = (resource: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],

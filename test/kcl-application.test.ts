@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { EnhancedFanOutConsumer } from '../src/efo-consumer';
 import { KclApplication, KclApplicationProps, KclVersion } from '../src/kcl-application';
 import { KinesisStream } from '../src/stream';
-import { newStack, policyStatements } from './setup/util';
+import { logicalIdOf, newStack, policyStatements } from './setup/util';
 
 const TABLE_ACTIONS = [
   'dynamodb:DeleteItem',
@@ -15,10 +15,6 @@ const TABLE_ACTIONS = [
   'dynamodb:Scan',
   'dynamodb:UpdateItem',
 ];
-
-function logicalIdOf(template: Template, type: string): string {
-  return Object.keys(template.findResources(type))[0];
-}
 
 function tableId(template: Template, tableName: string): string {
   return Object.keys(template.findResources('AWS::DynamoDB::Table', { Properties: { TableName: tableName } }))[0];

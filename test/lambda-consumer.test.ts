@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { LambdaConsumer, LambdaConsumerProps } from '../src/lambda-consumer';
 import { KinesisStream } from '../src/stream';
-import { newStack, policyStatements } from './setup/util';
+import { logicalIdOf, newStack, policyStatements } from './setup/util';
 
 const STREAM_READ = [
   'kinesis:DescribeStream',
@@ -15,10 +15,6 @@ const STREAM_READ = [
   'kinesis:ListShards',
   'kinesis:SubscribeToShard',
 ];
-
-function logicalIdOf(template: Template, type: string): string {
-  return Object.keys(template.findResources(type))[0];
-}
 
 function setup() {
   const stack = newStack();

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DeliveryDestination, FirehoseDelivery, KinesisStream, StreamCapacity, StreamingMonitoring } from '../src';
-import { newStack } from './setup/util';
+import { logicalIdOf, newStack } from './setup/util';
 
 function setup() {
   const stack = newStack();
@@ -19,10 +19,6 @@ function alarmsByDescription(template: Template, pattern: RegExp): any[] {
   return Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))
     .map((a) => a.Properties)
     .filter((p) => pattern.test(p.AlarmDescription ?? ''));
-}
-
-function idOf(template: Template, type: string): string {
-  return Object.keys(template.findResources(type))[0];
 }
 
 describe('StreamingMonitoring topic', () => {
@@ -65,8 +61,8 @@ describe('StreamingMonitoring.monitorStream', () => {
     // THEN
     expect(alarms).toHaveLength(5);
     const template = Template.fromStack(stack);
-    const streamId = idOf(template, 'AWS::Kinesis::Stream');
-    const topicId = idOf(template, 'AWS::SNS::Topic');
+    const streamId = logicalIdOf(template, 'AWS::Kinesis::Stream');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic');
     const props = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(props.map((p) => p.MetricName).sort()).toEqual([
       'GetRecords.IteratorAgeMilliseconds',
@@ -116,7 +112,7 @@ describe('StreamingMonitoring.monitorStream', () => {
   test('the dashboard shows traffic against capacity, throttles and iterator age', () => {
     const { stack, stream, monitoring } = setup();
     monitoring.monitorStream(stream);
-    const body = JSON.stringify(stack.resolve((Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard') as any)[idOf(Template.fromStack(stack), 'AWS::CloudWatch::Dashboard')].Properties.DashboardBody));
+    const body = JSON.stringify(stack.resolve((Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard') as any)[logicalIdOf(Template.fromStack(stack), 'AWS::CloudWatch::Dashboard')].Properties.DashboardBody));
     expect(body).toContain('traffic against provisioned capacity');
     expect(body).toContain('IncomingBytes');
     expect(body).toContain('4 shards');
@@ -138,7 +134,7 @@ describe('StreamingMonitoring consumers and autoscaler', () => {
       Threshold: 120_000,
       Dimensions: [
         { Name: 'ConsumerName', Value: 'analytics' },
-        { Name: 'StreamName', Value: { Ref: idOf(template, 'AWS::Kinesis::Stream') } },
+        { Name: 'StreamName', Value: { Ref: logicalIdOf(template, 'AWS::Kinesis::Stream') } },
       ],
     });
   });
@@ -168,7 +164,7 @@ describe('StreamingMonitoring consumers and autoscaler', () => {
     const monitoring = new StreamingMonitoring(stack, 'Monitoring');
     monitoring.monitorAutoscaler(stream.autoscaler!, { atMaxShardsPeriods: 6 });
     const template = Template.fromStack(stack);
-    const dims = [{ Name: 'StreamName', Value: { Ref: idOf(template, 'AWS::Kinesis::Stream') } }];
+    const dims = [{ Name: 'StreamName', Value: { Ref: logicalIdOf(template, 'AWS::Kinesis::Stream') } }];
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'KinesisKit/Autoscaler', MetricName: 'Failures', Dimensions: dims });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'KinesisKit/Autoscaler', MetricName: 'AtMaxShards', Dimensions: dims, EvaluationPeriods: 6,
@@ -212,7 +208,7 @@ describe('StreamingMonitoring.monitorFirehose', () => {
     expect(alarms).toHaveLength(4);
     const template = Template.fromStack(stack);
     const name = { Ref: Object.keys(template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0] };
-    const topic = { Ref: idOf(template, 'AWS::SNS::Topic') };
+    const topic = { Ref: logicalIdOf(template, 'AWS::SNS::Topic') };
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'DeliveryToS3.DataFreshness',
       Namespace: 'AWS/Firehose',

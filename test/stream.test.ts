@@ -4,17 +4,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KinesisStream, ShardLimit, StreamCapacity } from '../src';
-import { newStack, policyStatements } from './setup/util';
+import { logicalIdOf, newStack, policyStatements } from './setup/util';
 
 const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:123456789012:stream/existing';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 function streamLogicalId(template: Template): string {
-  return Object.keys(template.findResources('AWS::Kinesis::Stream'))[0];
+  return logicalIdOf(template, 'AWS::Kinesis::Stream');
 }
 
 function keyLogicalId(template: Template): string {
-  return Object.keys(template.findResources('AWS::KMS::Key'))[0];
+  return logicalIdOf(template, 'AWS::KMS::Key');
 }
 
 describe('KinesisStream defaults', () => {
