@@ -700,16 +700,38 @@ function s3Configuration(
   };
 }
 
-/** The backup bucket's S3 configuration for OpenSearch, Splunk and HTTP endpoints. */
-function backupS3Configuration(
+/** The props that OpenSearch (domain or serverless), Splunk and HTTP endpoints share. */
+interface BackedUpDestinationProps {
+  readonly bufferingSize?: Size;
+  readonly bufferingInterval?: Duration;
+  readonly retryDuration?: Duration;
+  readonly errorOutputPrefix?: string;
+}
+
+/**
+ * The part of an OpenSearch, Splunk or HTTP endpoint configuration they share: buffering within
+ * the destination's limits, retries, the backup mode (in the destination's own words: `all` when
+ * the source records are backed up, else `failedOnly`), the backup bucket that takes the failed
+ * records, the transform and the destination's log stream.
+ */
+function backedUpDelivery(
   scope: Construct,
   context: DestinationContext,
-  errorOutputPrefix: string | undefined,
-): firehose.CfnDeliveryStream.S3DestinationConfigurationProperty {
-  return s3Configuration(scope, context, context.backupBucket!, {
-    prefix: context.backupPrefix,
-    errorOutputPrefix: errorOutputPrefix ?? DEFAULT_ERROR_PREFIX,
-  });
+  type: DestinationType,
+  p: BackedUpDestinationProps,
+  backupMode: { all: string; failedOnly: string },
+) {
+  return {
+    bufferingHints: bufferingHints(type, p.bufferingSize, p.bufferingInterval),
+    retryOptions: { durationInSeconds: retrySeconds(p.retryDuration, DEFAULT_RETRY_SECONDS) },
+    s3BackupMode: context.sourceBackup ? backupMode.all : backupMode.failedOnly,
+    s3Configuration: s3Configuration(scope, context, context.backupBucket!, {
+      prefix: context.backupPrefix,
+      errorOutputPrefix: p.errorOutputPrefix ?? DEFAULT_ERROR_PREFIX,
+    }),
+    processingConfiguration: processingConfiguration(context),
+    cloudWatchLoggingOptions: loggingOptions(scope, context, 'DestinationLogStream'),
+  };
 }
 
 function bufferingHints(type: DestinationType, size: Size | undefined, interval: Duration | undefined) {
@@ -784,12 +806,7 @@ export function renderOpenSearch(
       indexName: p.indexName,
       indexRotationPeriod: p.indexRotation ?? IndexRotation.ONE_DAY,
       roleArn: context.role.roleArn,
-      bufferingHints: bufferingHints(DestinationType.OPENSEARCH, p.bufferingSize, p.bufferingInterval),
-      retryOptions: { durationInSeconds: retrySeconds(p.retryDuration, DEFAULT_RETRY_SECONDS) },
-      s3BackupMode: context.sourceBackup ? 'AllDocuments' : 'FailedDocumentsOnly',
-      s3Configuration: backupS3Configuration(scope, context, p.errorOutputPrefix),
-      processingConfiguration: processingConfiguration(context),
-      cloudWatchLoggingOptions: loggingOptions(scope, context, 'DestinationLogStream'),
+      ...backedUpDelivery(scope, context, DestinationType.OPENSEARCH, p, { all: 'AllDocuments', failedOnly: 'FailedDocumentsOnly' }),
     },
   };
 }
@@ -806,12 +823,7 @@ export function renderOpenSearchServerless(
       collectionEndpoint: p.collectionEndpoint,
       indexName: p.indexName,
       roleArn: context.role.roleArn,
-      bufferingHints: bufferingHints(DestinationType.OPENSEARCH_SERVERLESS, p.bufferingSize, p.bufferingInterval),
-      retryOptions: { durationInSeconds: retrySeconds(p.retryDuration, DEFAULT_RETRY_SECONDS) },
-      s3BackupMode: context.sourceBackup ? 'AllDocuments' : 'FailedDocumentsOnly',
-      s3Configuration: backupS3Configuration(scope, context, p.errorOutputPrefix),
-      processingConfiguration: processingConfiguration(context),
-      cloudWatchLoggingOptions: loggingOptions(scope, context, 'DestinationLogStream'),
+      ...backedUpDelivery(scope, context, DestinationType.OPENSEARCH_SERVERLESS, p, { all: 'AllDocuments', failedOnly: 'FailedDocumentsOnly' }),
     },
   };
 }
@@ -829,12 +841,7 @@ export function renderSplunk(
       hecEndpointType: p.hecEndpointType ?? SplunkEndpointType.RAW,
       hecAcknowledgmentTimeoutInSeconds: seconds(p.hecAcknowledgmentTimeout) ?? MIN_HEC_ACK_SECONDS,
       secretsManagerConfiguration: { enabled: true, secretArn: p.hecToken.secretArn, roleArn: context.role.roleArn },
-      bufferingHints: bufferingHints(DestinationType.SPLUNK, p.bufferingSize, p.bufferingInterval),
-      retryOptions: { durationInSeconds: retrySeconds(p.retryDuration, DEFAULT_RETRY_SECONDS) },
-      s3BackupMode: context.sourceBackup ? 'AllEvents' : 'FailedEventsOnly',
-      s3Configuration: backupS3Configuration(scope, context, p.errorOutputPrefix),
-      processingConfiguration: processingConfiguration(context),
-      cloudWatchLoggingOptions: loggingOptions(scope, context, 'DestinationLogStream'),
+      ...backedUpDelivery(scope, context, DestinationType.SPLUNK, p, { all: 'AllEvents', failedOnly: 'FailedEventsOnly' }),
     },
   };
 }
@@ -859,12 +866,7 @@ export function renderHttpEndpoint(
       secretsManagerConfiguration: p.accessKey
         ? { enabled: true, secretArn: p.accessKey.secretArn, roleArn: context.role.roleArn }
         : undefined,
-      bufferingHints: bufferingHints(DestinationType.HTTP_ENDPOINT, p.bufferingSize, p.bufferingInterval),
-      retryOptions: { durationInSeconds: retrySeconds(p.retryDuration, DEFAULT_RETRY_SECONDS) },
-      s3BackupMode: context.sourceBackup ? 'AllData' : 'FailedDataOnly',
-      s3Configuration: backupS3Configuration(scope, context, p.errorOutputPrefix),
-      processingConfiguration: processingConfiguration(context),
-      cloudWatchLoggingOptions: loggingOptions(scope, context, 'DestinationLogStream'),
+      ...backedUpDelivery(scope, context, DestinationType.HTTP_ENDPOINT, p, { all: 'AllData', failedOnly: 'FailedDataOnly' }),
     },
   };
 }
