@@ -442,13 +442,13 @@ function validate(scope: Construct, props: ShardAutoscalerProps): number {
 }
 
 function resolveConfig(props: ShardAutoscalerProps): Omit<StreamScalingConfig, 'streamName'> {
+  const scaleUpThreshold = props.scaleUpThreshold ?? DEFAULT_SCALING.scaleUpThreshold;
   return {
     minShards: props.minShards,
     maxShards: props.maxShards,
     targetUtilization: props.targetUtilization ?? DEFAULT_SCALING.targetUtilization,
-    scaleUpThreshold: props.scaleUpThreshold ?? DEFAULT_SCALING.scaleUpThreshold,
-    scaleUpAlarmThreshold: props.scaleUpAlarmThreshold
-      ?? defaultScaleUpAlarmThreshold(props.scaleUpThreshold ?? DEFAULT_SCALING.scaleUpThreshold),
+    scaleUpThreshold,
+    scaleUpAlarmThreshold: props.scaleUpAlarmThreshold ?? defaultScaleUpAlarmThreshold(scaleUpThreshold),
     scaleDownThreshold: props.scaleDownThreshold ?? DEFAULT_SCALING.scaleDownThreshold,
     scaleDownMinutes: props.scaleDownEvaluationMinutes ?? DEFAULT_SCALING.scaleDownMinutes,
     lookbackMinutes: props.lookback?.toMinutes() ?? DEFAULT_SCALING.lookbackMinutes,
