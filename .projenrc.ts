@@ -143,4 +143,10 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+project.addTask('bench:unseen', {
+  description: 'Run the autoscaler benchmark on traces the defaults were not tuned on; prints a table',
+  exec: 'ts-node --project bench/tsconfig.json bench/unseen.ts',
+  receiveArgs: true,
+});
+
 project.synth();

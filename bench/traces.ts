@@ -22,14 +22,14 @@ export function mulberry32(seed: number): () => number {
 /* eslint-enable no-bitwise */
 
 /** A standard normal sample (Box-Muller) from a uniform PRNG. */
-function gaussian(rand: () => number): number {
+export function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
   const v = rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
 /** Multiplicative noise around 1 with the given relative standard deviation, never below 0.5. */
-function noise(rand: () => number, sd: number): number {
+export function noise(rand: () => number, sd: number): number {
   return Math.max(0.5, 1 + sd * gaussian(rand));
 }
 

@@ -1,0 +1,224 @@
+/**
+ * Traces the defaults were not tuned on: other sizes, shapes, burst patterns and timings than the
+ * built-in ones. Runs every policy on each and prints, per trace, this library's throttled % and
+ * shard-hours (as a share of static-peak) next to each anchor's throttled %.
+ *
+ *   npx ts-node --project bench/tsconfig.json bench/unseen.ts [--only NAME_PART] [--overrides JSON]
+ *
+ * --overrides takes settings for this library (as in bench/tune.ts), to compare a variant.
+ * The numbers are measured, never asserted.
+ */
+import { runAll } from './policies';
+import { ThisLibraryPolicy, thisLibraryConfig } from './policies/this-library';
+import { initialShards, simulateProvisioned, Trace } from './sim';
+import { gaussian, mulberry32, noise } from './traces';
+import { SHARD_BYTES_PER_MINUTE } from '../src/private/autoscaler-config';
+
+const HOUR = 60;
+const DAY = 24 * HOUR;
+
+/** A bytes-bound trace with 2 KB records from per-minute demand in shards' worth. */
+function trace(name: string, shards: number[]): Trace {
+  const bytes = shards.map((s) => Math.round(s * SHARD_BYTES_PER_MINUTE));
+  return { name, bytes, records: bytes.map((b) => (b > 0 ? Math.max(1, Math.round(b / 2048)) : 0)) };
+}
+
+interface DiurnalShape {
+  readonly days: number;
+  readonly peak: number;
+  readonly trough: number;
+  readonly peakHour: number;
+  readonly weekend: number;
+  /** Day of the week of the first day (0 = Monday). */
+  readonly firstDay: number;
+  readonly noiseSd: number;
+  /** Burst on the hour: extra share and minutes. */
+  readonly hourBurst: number;
+  readonly hourBurstMinutes: number;
+  /** Burst every `smallEvery` minutes, for one minute. */
+  readonly smallBurst: number;
+  readonly smallEvery: number;
+  /** Day-to-day drift of the level (relative standard deviation). */
+  readonly dailyDrift: number;
+}
+
+function diurnal(name: string, seed: number, shape: Partial<DiurnalShape>): Trace {
+  const s: DiurnalShape = {
+    days: 14,
+    peak: 40,
+    trough: 0.17,
+    peakHour: 16,
+    weekend: 0.55,
+    firstDay: 0,
+    noiseSd: 0.07,
+    hourBurst: 0.8,
+    hourBurstMinutes: 2,
+    smallBurst: 0.3,
+    smallEvery: 15,
+    dailyDrift: 0,
+    ...shape,
+  };
+  const rand = mulberry32(seed);
+  const levels = Array.from({ length: s.days }, () => noise(rand, s.dailyDrift));
+  const shards: number[] = [];
+  for (let t = 0; t < s.days * DAY; t++) {
+    const day = Math.floor(t / DAY);
+    const hour = (t % DAY) / HOUR;
+    const daily = s.trough + (1 - s.trough) * (1 - Math.cos((2 * Math.PI * (hour - s.peakHour + 12)) / 24)) / 2;
+    const weekly = (day + s.firstDay) % 7 >= 5 ? s.weekend : 1;
+    const m = t % HOUR;
+    let extra = 0;
+    if (m < s.hourBurstMinutes) {
+      extra = s.hourBurst * (0.75 + 0.5 * rand());
+    } else if (s.smallEvery > 0 && m % s.smallEvery === 0) {
+      extra = s.smallBurst * (0.75 + 0.5 * rand());
+    }
+    shards.push(s.peak * daily * weekly * levels[day] * noise(rand, s.noiseSd) * (1 + extra));
+  }
+  return trace(name, shards);
+}
+
+function steps(name: string, seed: number, minutes: number, levels: [number, number][]): Trace {
+  const rand = mulberry32(seed);
+  const shards = Array.from({ length: minutes }, (_, t) => {
+    let level = levels[0][1];
+    for (const [from, value] of levels) {
+      if (t >= from) {
+        level = value;
+      }
+    }
+    return level * noise(rand, 0.05);
+  });
+  return trace(name, shards);
+}
+
+function ramp(name: string, seed: number, base: number, factor: number, flat: number, rampMinutes: number, top: number): Trace {
+  const rand = mulberry32(seed);
+  const shards = Array.from({ length: flat + rampMinutes + top }, (_, t) => {
+    const f = t < flat ? 0 : Math.min(1, (t - flat) / rampMinutes);
+    return base * (1 + (factor - 1) * f) * noise(rand, 0.04);
+  });
+  return trace(name, shards);
+}
+
+function randomWalk(name: string, seed: number, days: number, start: number): Trace {
+  const rand = mulberry32(seed);
+  let level = start;
+  const shards: number[] = [];
+  for (let t = 0; t < days * DAY; t++) {
+    level = Math.min(start * 8, Math.max(start / 8, level * Math.exp(0.004 * gaussian(rand))));
+    shards.push(level * noise(rand, 0.06));
+  }
+  return trace(name, shards);
+}
+
+function sawtooth(name: string, seed: number, period: number, base: number, factor: number): Trace {
+  const rand = mulberry32(seed);
+  const shards = Array.from({ length: DAY }, (_, t) => base * (1 + ((factor - 1) * (t % period)) / (period - 1)) * noise(rand, 0.03));
+  return trace(name, shards);
+}
+
+/** The unseen traces; `diurnal` marks those the 60%-of-static-peak target applies to. */
+export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
+  const d = (name: string, seed: number, shape: Partial<DiurnalShape>) => ({ trace: diurnal(name, seed, shape), diurnal: true });
+  const o = (t: Trace) => ({ trace: t, diurnal: false });
+  return [
+    d('diurnal-small-peak6', 91001, { peak: 6 }),
+    d('diurnal-peak15', 91002, { peak: 15 }),
+    d('diurnal-peak150', 91003, { peak: 150 }),
+    d('diurnal-peak900', 91004, { peak: 900 }),
+    d('diurnal-noon-sat-start', 91005, { peakHour: 12, firstDay: 5 }),
+    d('diurnal-noisy-drift', 91006, { noiseSd: 0.15, dailyDrift: 0.1 }),
+    d('diurnal-big-hourly-jobs', 91007, { hourBurst: 2, hourBurstMinutes: 1, smallBurst: 0 }),
+    d('diurnal-5min-jobs', 91008, { hourBurst: 0.5, smallBurst: 0.4, smallEvery: 5 }),
+    d('diurnal-deep-trough', 91009, { trough: 0.05, weekend: 0.3 }),
+    d('diurnal-no-bursts', 91010, { hourBurst: 0, smallBurst: 0, noiseSd: 0.03 }),
+    o(steps('step-x8-at-20h', 92001, 2 * DAY, [[0, 5], [20 * HOUR, 40]])),
+    o(steps('step-x3-then-down', 92002, DAY, [[0, 12], [4 * HOUR, 36], [14 * HOUR, 12]])),
+    o(steps('spike-x10-30min', 92003, DAY, [[0, 6], [12 * HOUR, 60], [12 * HOUR + 30, 6]])),
+    o(steps('spike-x3-daily', 92004, 3 * DAY, [
+      [0, 10], [9 * HOUR, 30], [10 * HOUR, 10], [DAY + 9 * HOUR, 30], [DAY + 10 * HOUR, 10], [2 * DAY + 9 * HOUR, 30], [2 * DAY + 10 * HOUR, 10],
+    ])),
+    o(ramp('ramp-1h-x5', 93001, 8, 5, 2 * HOUR, HOUR, 3 * HOUR)),
+    o(ramp('ramp-12h-x20', 93002, 3, 20, 2 * HOUR, 12 * HOUR, 4 * HOUR)),
+    o(ramp('ramp-down-6h', 93003, 60, 0.1, 2 * HOUR, 6 * HOUR, 4 * HOUR)),
+    o(sawtooth('sawtooth-1h', 94001, HOUR, 10, 4)),
+    o(sawtooth('sawtooth-6h-x10', 94002, 6 * HOUR, 5, 10)),
+    o(randomWalk('random-walk-3d', 95001, 3, 20)),
+  ];
+}
+
+const ANCHORS = ['aws-samples', 'substation', 'scaling-utils'] as const;
+
+/** One unseen trace's numbers. */
+export interface UnseenRow {
+  readonly trace: string;
+  readonly diurnal: boolean;
+  readonly throttledPct: number;
+  /** This library's shard-hours as a percentage of static-peak's. */
+  readonly sharePct: number;
+  /** Lower-bound's shard-hours as a percentage of static-peak's. */
+  readonly lowerBoundSharePct: number;
+  readonly anchors: Record<typeof ANCHORS[number] | 'on-demand', number>;
+  /** The issue's targets this trace misses. */
+  readonly misses: string[];
+}
+
+/** Runs every policy on the unseen traces whose name contains `only` (all by default). */
+export function unseenRows(only?: string, overrides?: object): UnseenRow[] {
+  const rows: UnseenRow[] = [];
+  for (const { trace: t, diurnal: isDiurnal } of unseenTraces()) {
+    if (only && !t.name.includes(only)) {
+      continue;
+    }
+    const runs = runAll(t);
+    const n0 = initialShards(t);
+    const mine = overrides
+      ? simulateProvisioned(t, new ThisLibraryPolicy(n0, { ...thisLibraryConfig(), ...overrides }), { initialShards: n0 }).result
+      : runs['this-library'].result;
+    const staticPeak = runs['static-peak'].result.shardHours;
+    const sharePct = (100 * mine.shardHours) / staticPeak;
+    const anchors = {
+      'aws-samples': runs['aws-samples'].result.throttledPct,
+      'substation': runs.substation.result.throttledPct,
+      'scaling-utils': runs['scaling-utils'].result.throttledPct,
+      'on-demand': runs['on-demand'].result.throttledPct,
+    };
+    const misses = [
+      mine.throttledPct > 0.1 ? 'over 0.1%' : '',
+      ANCHORS.some((a) => anchors[a] <= mine.throttledPct) ? (mine.throttledPct > 0 ? 'not below every anchor' : 'ties an anchor at 0') : '',
+      isDiurnal && sharePct > 60 ? 'over 60% of static-peak' : '',
+    ].filter((f) => f);
+    rows.push({
+      trace: t.name,
+      diurnal: isDiurnal,
+      throttledPct: mine.throttledPct,
+      sharePct,
+      lowerBoundSharePct: (100 * runs['lower-bound'].result.shardHours) / staticPeak,
+      anchors,
+      misses,
+    });
+  }
+  return rows;
+}
+
+/** A percentage with 4 decimals; "<0.0001" for one above 0 that would print as 0. */
+function pct(value: number): string {
+  return value > 0 && value < 0.00005 ? '<0.0001' : value.toFixed(4);
+}
+
+function main(argv: string[]): void {
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  const overrides = argv.includes('--overrides') ? JSON.parse(argv[argv.indexOf('--overrides') + 1]) : undefined;
+  console.log('| trace | this-library throttled % | shard-hours, % of static-peak | lower-bound, % of static-peak | aws-samples | substation | scaling-utils | on-demand | targets missed |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of unseenRows(only, overrides)) {
+    console.log(`| ${r.trace} | ${pct(r.throttledPct)} | ${r.sharePct.toFixed(1)}${r.diurnal ? '' : ' (no target)'} | ${r.lowerBoundSharePct.toFixed(1)} | `
+      + [...ANCHORS, 'on-demand' as const].map((a) => pct(r.anchors[a])).join(' | ')
+      + ` | ${r.misses.join(', ') || '-'} |`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2));
+}

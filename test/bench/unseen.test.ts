@@ -1,0 +1,59 @@
+import { traceDemand } from '../../bench/sim';
+import { unseenRows, unseenTraces } from '../../bench/unseen';
+
+describe('unseen traces', () => {
+  const traces = unseenTraces();
+
+  test('are distinct from each other and from the built-in names, and the same on every run', () => {
+    const names = traces.map((t) => t.trace.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).not.toContain('diurnal-2w');
+    expect(unseenTraces().map((t) => t.trace.bytes.slice(0, 50))).toEqual(traces.map((t) => t.trace.bytes.slice(0, 50)));
+  });
+
+  test('diurnal traces are two weeks long and reach the peak they are named for', () => {
+    for (const [name, peak] of [['diurnal-small-peak6', 6], ['diurnal-peak15', 15], ['diurnal-peak150', 150], ['diurnal-peak900', 900]] as const) {
+      const t = traces.find((u) => u.trace.name === name)!;
+      expect(t.diurnal).toBe(true);
+      expect(t.trace.bytes.length).toBe(14 * 24 * 60);
+      const top = Math.max(...traceDemand(t.trace));
+      // Hourly bursts lift the top minute above the nominal peak, but not past 2.5x.
+      expect(top).toBeGreaterThan(peak);
+      expect(top).toBeLessThan(2.5 * peak);
+    }
+  });
+
+  test('the step and spike traces jump when they say', () => {
+    const step = traceDemand(traces.find((u) => u.trace.name === 'step-x8-at-20h')!.trace);
+    expect(step[20 * 60 - 1]).toBeLessThan(7);
+    expect(step[20 * 60]).toBeGreaterThan(30);
+    const spike = traceDemand(traces.find((u) => u.trace.name === 'spike-x10-30min')!.trace);
+    expect(Math.min(...spike.slice(12 * 60, 12 * 60 + 30))).toBeGreaterThan(40);
+    expect(spike[12 * 60 + 30]).toBeLessThan(10);
+  });
+});
+
+describe('unseenRows', () => {
+  test('report each policy, the shares of static-peak and the targets missed', () => {
+    const rows = unseenRows('ramp-1h-x5');
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row.trace).toBe('ramp-1h-x5');
+    expect(row.diurnal).toBe(false);
+    expect(Object.keys(row.anchors).sort()).toEqual(['aws-samples', 'on-demand', 'scaling-utils', 'substation']);
+    // Lower-bound never needs more shard-hours than static-peak, and no adaptive policy beats lower-bound.
+    expect(row.lowerBoundSharePct).toBeLessThanOrEqual(100);
+    expect(row.sharePct).toBeGreaterThanOrEqual(row.lowerBoundSharePct);
+    // The misses follow from the numbers.
+    expect(row.misses.includes('over 0.1%')).toBe(row.throttledPct > 0.1);
+    const belowAll = (['aws-samples', 'substation', 'scaling-utils'] as const).every((a) => row.throttledPct < row.anchors[a]);
+    expect(row.misses.some((m) => /anchor/.test(m))).toBe(!belowAll);
+  });
+
+  test('setting overrides change this library\'s numbers only', () => {
+    const [base] = unseenRows('ramp-1h-x5');
+    const [tight] = unseenRows('ramp-1h-x5', { targetUtilization: 0.5 });
+    expect(tight.anchors).toEqual(base.anchors);
+    expect([tight.throttledPct, tight.sharePct]).not.toEqual([base.throttledPct, base.sharePct]);
+  });
+});
