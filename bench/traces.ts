@@ -33,13 +33,13 @@ export function noise(rand: () => number, sd: number): number {
   return Math.max(0.5, 1 + sd * gaussian(rand));
 }
 
-type Dominant = 'bytes' | 'records';
+export type Dominant = 'bytes' | 'records';
 
 /**
  * Builds a trace from per-minute demand in shards' worth of the dominant dimension and an average
  * record size (with a little per-minute jitter).
  */
-function fromShards(name: string, shards: number[], recordBytes: number, dominant: Dominant, rand: () => number): Trace {
+export function fromShards(name: string, shards: number[], recordBytes: number, dominant: Dominant, rand: () => number): Trace {
   const bytes: number[] = [];
   const records: number[] = [];
   for (const s of shards) {
@@ -60,35 +60,65 @@ function fromShards(name: string, shards: number[], recordBytes: number, dominan
 const HOUR = 60;
 const DAY = 24 * HOUR;
 
+/** How a generated trace's minutes look around their level: noise, record size, the limit that decides. */
+export interface Texture {
+  /** Relative standard deviation of the per-minute noise. */
+  readonly noiseSd: number;
+  readonly recordBytes: number;
+  readonly dominant: Dominant;
+}
+
+/**
+ * Piecewise-constant demand with noise: `levels` lists [first minute, shards' worth], in order;
+ * each level holds until the next one starts.
+ */
+export function levelsTrace(name: string, seed: number, minutes: number, levels: [number, number][], texture: Texture): Trace {
+  const rand = mulberry32(seed);
+  const shards = Array.from({ length: minutes }, (_, t) => {
+    let level = levels[0][1];
+    for (const [from, value] of levels) {
+      if (t >= from) {
+        level = value;
+      }
+    }
+    return level * noise(rand, texture.noiseSd);
+  });
+  return fromShards(name, shards, texture.recordBytes, texture.dominant, rand);
+}
+
+/** `flat` minutes at `base` shards' worth, a linear ramp to `factor` times it, `top` minutes there. */
+export function rampTrace(
+  name: string, seed: number, base: number, factor: number, flat: number, rampMinutes: number, top: number, texture: Texture,
+): Trace {
+  const rand = mulberry32(seed);
+  const shards = Array.from({ length: flat + rampMinutes + top }, (_, t) => {
+    const level = 1 + ((factor - 1) * Math.min(rampMinutes, Math.max(0, t - flat))) / rampMinutes;
+    return base * level * noise(rand, texture.noiseSd);
+  });
+  return fromShards(name, shards, texture.recordBytes, texture.dominant, rand);
+}
+
+/** `minutes` of linear climbs from `base` to `factor` times it, each `period` long, each followed by an instant drop. */
+export function sawtoothTrace(name: string, seed: number, minutes: number, period: number, base: number, factor: number, texture: Texture): Trace {
+  const rand = mulberry32(seed);
+  const shards = Array.from({ length: minutes }, (_, t) => base * (1 + ((factor - 1) * (t % period)) / (period - 1)) * noise(rand, texture.noiseSd));
+  return fromShards(name, shards, texture.recordBytes, texture.dominant, rand);
+}
+
 /** 6 h at 6 shards' worth, then a step to 8x (48) for 18 h. 1.5 KB records. */
 export function stepUpX8(seed = 8001): Trace {
-  const rand = mulberry32(seed);
-  const base = 6;
-  const shards = Array.from({ length: DAY }, (_, t) => (t < 6 * HOUR ? base : 8 * base) * noise(rand, 0.05));
-  return fromShards('step-up-x8', shards, 1536, 'bytes', rand);
+  return levelsTrace('step-up-x8', seed, DAY, [[0, 6], [6 * HOUR, 48]], { noiseSd: 0.05, recordBytes: 1536, dominant: 'bytes' });
 }
 
 /** 24 h at 6 shards' worth with mild noise, one 10-minute spike of 10x at noon. 1.5 KB records. */
 export function spikeX10(seed = 1002): Trace {
-  const rand = mulberry32(seed);
-  const base = 6;
   const spikeStart = 12 * HOUR;
-  const shards = Array.from({ length: DAY }, (_, t) =>
-    (t >= spikeStart && t < spikeStart + 10 ? 10 * base : base) * noise(rand, 0.05));
-  return fromShards('spike-x10', shards, 1536, 'bytes', rand);
+  return levelsTrace('spike-x10', seed, DAY, [[0, 6], [spikeStart, 60], [spikeStart + 10, 6]], { noiseSd: 0.05, recordBytes: 1536, dominant: 'bytes' });
 }
 
 /** 2 h flat at 6 shards' worth, a 6-hour linear ramp to 10x (60), then 4 h flat at the top. 1 KB records. */
 export function ramp6h(seed = 6003): Trace {
-  const rand = mulberry32(seed);
-  const base = 6;
-  const flat = 2 * HOUR;
-  const ramp = 6 * HOUR;
-  const shards = Array.from({ length: 12 * HOUR }, (_, t) => {
-    const level = t < flat ? 1 : t < flat + ramp ? 1 + (9 * (t - flat)) / ramp : 10;
-    return base * level * noise(rand, 0.03);
-  });
-  return fromShards('ramp-6h', shards, 1024, 'bytes', rand);
+  return rampTrace('ramp-6h', seed, 6, 10, 2 * HOUR, 6 * HOUR, 4 * HOUR, { noiseSd: 0.03, recordBytes: 1024, dominant: 'bytes' });
 }
 
 /**
@@ -132,11 +162,7 @@ export function diurnal2w(seed = 14004): Trace {
  * by an instant drop. 0.3 KB records, so the records limit decides.
  */
 export function sawtooth(seed = 3005): Trace {
-  const rand = mulberry32(seed);
-  const base = 10;
-  const tooth = 3 * HOUR;
-  const shards = Array.from({ length: DAY }, (_, t) => base * (1 + (5 * (t % tooth)) / (tooth - 1)) * noise(rand, 0.03));
-  return fromShards('sawtooth', shards, 300, 'records', rand);
+  return sawtoothTrace('sawtooth', seed, DAY, 3 * HOUR, 10, 6, { noiseSd: 0.03, recordBytes: 300, dominant: 'records' });
 }
 
 export const TRACE_NAMES = ['step-up-x8', 'spike-x10', 'ramp-6h', 'diurnal-2w', 'sawtooth'] as const;

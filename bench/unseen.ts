@@ -11,17 +11,13 @@
 import { runAll } from './policies';
 import { ThisLibraryPolicy, thisLibraryConfig } from './policies/this-library';
 import { initialShards, simulateProvisioned, Trace } from './sim';
-import { gaussian, mulberry32, noise } from './traces';
-import { SHARD_BYTES_PER_MINUTE } from '../src/private/autoscaler-config';
+import { fromShards, gaussian, levelsTrace, mulberry32, noise, rampTrace, sawtoothTrace } from './traces';
 
 const HOUR = 60;
 const DAY = 24 * HOUR;
 
-/** A bytes-bound trace with 2 KB records from per-minute demand in shards' worth. */
-function trace(name: string, shards: number[]): Trace {
-  const bytes = shards.map((s) => Math.round(s * SHARD_BYTES_PER_MINUTE));
-  return { name, bytes, records: bytes.map((b) => (b > 0 ? Math.max(1, Math.round(b / 2048)) : 0)) };
-}
+/** Bytes decide, with 2 KB records. */
+const TEXTURE = { recordBytes: 2048, dominant: 'bytes' } as const;
 
 interface DiurnalShape {
   readonly days: number;
@@ -75,30 +71,7 @@ function diurnal(name: string, seed: number, shape: Partial<DiurnalShape>): Trac
     }
     shards.push(s.peak * daily * weekly * levels[day] * noise(rand, s.noiseSd) * (1 + extra));
   }
-  return trace(name, shards);
-}
-
-function steps(name: string, seed: number, minutes: number, levels: [number, number][]): Trace {
-  const rand = mulberry32(seed);
-  const shards = Array.from({ length: minutes }, (_, t) => {
-    let level = levels[0][1];
-    for (const [from, value] of levels) {
-      if (t >= from) {
-        level = value;
-      }
-    }
-    return level * noise(rand, 0.05);
-  });
-  return trace(name, shards);
-}
-
-function ramp(name: string, seed: number, base: number, factor: number, flat: number, rampMinutes: number, top: number): Trace {
-  const rand = mulberry32(seed);
-  const shards = Array.from({ length: flat + rampMinutes + top }, (_, t) => {
-    const f = t < flat ? 0 : Math.min(1, (t - flat) / rampMinutes);
-    return base * (1 + (factor - 1) * f) * noise(rand, 0.04);
-  });
-  return trace(name, shards);
+  return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
 }
 
 function randomWalk(name: string, seed: number, days: number, start: number): Trace {
@@ -109,19 +82,19 @@ function randomWalk(name: string, seed: number, days: number, start: number): Tr
     level = Math.min(start * 8, Math.max(start / 8, level * Math.exp(0.004 * gaussian(rand))));
     shards.push(level * noise(rand, 0.06));
   }
-  return trace(name, shards);
-}
-
-function sawtooth(name: string, seed: number, period: number, base: number, factor: number): Trace {
-  const rand = mulberry32(seed);
-  const shards = Array.from({ length: DAY }, (_, t) => base * (1 + ((factor - 1) * (t % period)) / (period - 1)) * noise(rand, 0.03));
-  return trace(name, shards);
+  return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
 }
 
 /** The unseen traces; `diurnal` marks those the 60%-of-static-peak target applies to. */
 export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
   const d = (name: string, seed: number, shape: Partial<DiurnalShape>) => ({ trace: diurnal(name, seed, shape), diurnal: true });
   const o = (t: Trace) => ({ trace: t, diurnal: false });
+  const steps = (name: string, seed: number, minutes: number, levels: [number, number][]) =>
+    levelsTrace(name, seed, minutes, levels, { noiseSd: 0.05, ...TEXTURE });
+  const ramp = (name: string, seed: number, base: number, factor: number, flat: number, rampMinutes: number, top: number) =>
+    rampTrace(name, seed, base, factor, flat, rampMinutes, top, { noiseSd: 0.04, ...TEXTURE });
+  const sawtooth = (name: string, seed: number, period: number, base: number, factor: number) =>
+    sawtoothTrace(name, seed, DAY, period, base, factor, { noiseSd: 0.03, ...TEXTURE });
   return [
     d('diurnal-small-peak6', 91001, { peak: 6 }),
     d('diurnal-peak15', 91002, { peak: 15 }),
