@@ -139,6 +139,8 @@ function clamp(value: number, min: number, max: number): number {
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
+ * - When predictive, no scale-down while history says the forecast window will need the
+ *   current shards again: the call would be spent twice, down and straight back up.
  */
 export function decide(input: PolicyInput): Decision {
   const { config } = input;
@@ -211,6 +213,9 @@ export function decide(input: PolicyInput): Decision {
     }
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
       return none(`scale-down ${n} -> ${target} saves too little to spend a call on`);
+    }
+    if (config.predictive && Math.ceil(farPeak / config.targetUtilization - 1e-9) >= n) {
+      return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min: ${n} shards are kept`);
     }
     if (used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
       return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} are kept for scaling up`);

@@ -150,6 +150,21 @@ describe('decide', () => {
     expect(d.targetShards).toBe(Math.min(20, Math.ceil(16 / targetUtilization)));
   });
 
+  test('predictive: no scale-down of the capacity that history says the forecast window needs again', () => {
+    const { lookbackMinutes, forecastMinutes, targetUtilization } = DEFAULT_SCALING;
+    // 20 shards, 4 shards' worth now and in the next lookback window: alone, that is a scale-down.
+    const quietThenBusy = (busy: number) =>
+      [Array.from({ length: forecastMinutes }, (_, i) => minute(i > lookbackMinutes + 60 ? busy : 4))];
+    // Later in the forecast window, demand needs the 20 shards again: keep them (no call spent twice).
+    const kept = decide(input({ shards: 20, level: 4, trigger: 'ScaleDown', history: quietThenBusy(19 * targetUtilization + 0.1) }));
+    expect(kept.action).toBe('none');
+    expect(kept.reason).toMatch(/history expects .* within 240 min: 20 shards are kept/);
+    // Later demand that fits fewer shards does not hold the scale-down back.
+    const down = decide(input({ shards: 20, level: 4, trigger: 'ScaleDown', history: quietThenBusy(18 * targetUtilization) }));
+    expect(down.action).toBe('scale-down');
+    expect(down.targetShards).toBe(10);
+  });
+
   test('counts calls in the rolling window only', () => {
     expect(callsInWindow([NOW - DAY_MS, NOW - DAY_MS + 1, NOW], NOW)).toBe(2);
   });
