@@ -8,6 +8,7 @@
  * --overrides takes settings for this library (as in bench/tune.ts), to compare a variant.
  * The numbers are measured, never asserted.
  */
+import { optimumShardHours } from './optimum';
 import { runAll } from './policies';
 import { ThisLibraryPolicy, thisLibraryConfig } from './policies/this-library';
 import { initialShards, simulateProvisioned, Trace } from './sim';
@@ -132,6 +133,12 @@ export interface UnseenRow {
   readonly sharePct: number;
   /** Lower-bound's shard-hours as a percentage of static-peak's. */
   readonly lowerBoundSharePct: number;
+  /**
+   * The perfect-foresight staircase (bench/optimum.ts: hourly blocks, at most 9 levels a day, at
+   * 100% utilization) as a percentage of static-peak's shard-hours: what no policy that changes
+   * the shard count at most 9 times a day, on the hour, can beat without throttling.
+   */
+  readonly optimumSharePct: number;
   readonly anchors: Record<typeof ANCHORS[number] | 'on-demand', number>;
   /** The issue's targets this trace misses. */
   readonly misses: string[];
@@ -168,6 +175,7 @@ export function unseenRows(only?: string, overrides?: object): UnseenRow[] {
       throttledPct: mine.throttledPct,
       sharePct,
       lowerBoundSharePct: (100 * runs['lower-bound'].result.shardHours) / staticPeak,
+      optimumSharePct: (100 * optimumShardHours(t, 60, 9, 1)) / staticPeak,
       anchors,
       misses,
     });
@@ -183,10 +191,10 @@ function pct(value: number): string {
 function main(argv: string[]): void {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const overrides = argv.includes('--overrides') ? JSON.parse(argv[argv.indexOf('--overrides') + 1]) : undefined;
-  console.log('| trace | this-library throttled % | shard-hours, % of static-peak | lower-bound, % of static-peak | aws-samples | substation | scaling-utils | on-demand | targets missed |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('| trace | this-library throttled % | shard-hours, % of static-peak | lower-bound, % of static-peak | perfect-foresight staircase, % of static-peak | aws-samples | substation | scaling-utils | on-demand | targets missed |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of unseenRows(only, overrides)) {
-    console.log(`| ${r.trace} | ${pct(r.throttledPct)} | ${r.sharePct.toFixed(1)}${r.diurnal ? '' : ' (no target)'} | ${r.lowerBoundSharePct.toFixed(1)} | `
+    console.log(`| ${r.trace} | ${pct(r.throttledPct)} | ${r.sharePct.toFixed(1)}${r.diurnal ? '' : ' (no target)'} | ${r.lowerBoundSharePct.toFixed(1)} | ${r.optimumSharePct.toFixed(1)} | `
       + [...ANCHORS, 'on-demand' as const].map((a) => pct(r.anchors[a])).join(' | ')
       + ` | ${r.misses.join(', ') || '-'} |`);
   }

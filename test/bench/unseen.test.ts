@@ -44,6 +44,10 @@ describe('unseenRows', () => {
     // Lower-bound never needs more shard-hours than static-peak, and no adaptive policy beats lower-bound.
     expect(row.lowerBoundSharePct).toBeLessThanOrEqual(100);
     expect(row.sharePct).toBeGreaterThanOrEqual(row.lowerBoundSharePct);
+    // The staircase covers every minute at 100%, so it costs at least lower-bound, and at most
+    // static-peak (one level for the whole day is a staircase).
+    expect(row.optimumSharePct).toBeGreaterThanOrEqual(row.lowerBoundSharePct);
+    expect(row.optimumSharePct).toBeLessThanOrEqual(100);
     // The misses follow from the numbers.
     expect(row.misses.includes('over 0.1%')).toBe(row.throttledPct > 0.1);
     const belowAll = (['aws-samples', 'substation', 'scaling-utils'] as const).every((a) => row.throttledPct < row.anchors[a]);
