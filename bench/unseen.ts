@@ -10,8 +10,7 @@
  */
 import { optimumShardHours } from './optimum';
 import { runAll } from './policies';
-import { ThisLibraryPolicy, thisLibraryConfig } from './policies/this-library';
-import { initialShards, simulateProvisioned, Trace } from './sim';
+import { Trace } from './sim';
 import { fromShards, gaussian, levelsTrace, mulberry32, noise, rampTrace, sawtoothTrace } from './traces';
 
 const HOUR = 60;
@@ -151,11 +150,8 @@ export function unseenRows(only?: string, overrides?: object): UnseenRow[] {
     if (only && !t.name.includes(only)) {
       continue;
     }
-    const runs = runAll(t);
-    const n0 = initialShards(t);
-    const mine = overrides
-      ? simulateProvisioned(t, new ThisLibraryPolicy(n0, { ...thisLibraryConfig(), ...overrides }), { initialShards: n0 }).result
-      : runs['this-library'].result;
+    const runs = runAll(t, { thisLibraryOverrides: overrides });
+    const mine = runs['this-library'].result;
     const staticPeak = runs['static-peak'].result.shardHours;
     const sharePct = (100 * mine.shardHours) / staticPeak;
     const anchors = {

@@ -14,7 +14,7 @@ import {
 import { AwsSamplesPolicy } from './aws-samples';
 import { ScalingUtilsPolicy } from './scaling-utils';
 import { SubstationPolicy } from './substation';
-import { ThisLibraryPolicy } from './this-library';
+import { ThisLibraryPolicy, thisLibraryConfig } from './this-library';
 
 /** The policies, in the order of the JSON output and the tables. */
 export const POLICY_NAMES = [
@@ -31,11 +31,13 @@ export type PolicyName = typeof POLICY_NAMES[number];
 export interface RunOptions {
   /** Minutes a stream stays UPDATING after UpdateShardCount. */
   readonly updatingMinutes?: number;
+  /** Settings that replace this library's defaults (as in bench/tune.ts), to measure a variant. */
+  readonly thisLibraryOverrides?: object;
 }
 
 /** The adaptive provisioned policies, each made fresh for a run. */
-const ADAPTIVE: Record<'this-library' | 'aws-samples' | 'substation' | 'scaling-utils', (n0: number) => ProvisionedPolicy> = {
-  'this-library': (n0) => new ThisLibraryPolicy(n0),
+const ADAPTIVE: Record<'this-library' | 'aws-samples' | 'substation' | 'scaling-utils', (n0: number, options: RunOptions) => ProvisionedPolicy> = {
+  'this-library': (n0, options) => new ThisLibraryPolicy(n0, { ...thisLibraryConfig(), ...options.thisLibraryOverrides }),
   'aws-samples': () => new AwsSamplesPolicy(),
   'substation': () => new SubstationPolicy(),
   'scaling-utils': () => new ScalingUtilsPolicy(),
@@ -46,7 +48,7 @@ export function runAll(trace: Trace, options: RunOptions = {}): Record<PolicyNam
   const updatingMinutes = options.updatingMinutes ?? DEFAULT_UPDATING_MINUTES;
   const n0 = initialShards(trace);
   const adaptive = (name: keyof typeof ADAPTIVE): SimRun =>
-    simulateProvisioned(trace, ADAPTIVE[name](n0), { initialShards: n0, updatingMinutes });
+    simulateProvisioned(trace, ADAPTIVE[name](n0, options), { initialShards: n0, updatingMinutes });
   return {
     'this-library': adaptive('this-library'),
     'aws-samples': adaptive('aws-samples'),
