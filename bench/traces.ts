@@ -190,45 +190,73 @@ export function traceToCsv(trace: Trace): string {
   return lines.join('\n') + '\n';
 }
 
+/** The longest trace `parseTraceCsv` reads: 366 days. */
+export const MAX_TRACE_MINUTES = 366 * 24 * 60;
+
+/** A CSV cell without surrounding whitespace and double quotes. */
+function cell(raw: string): string {
+  const trimmed = raw.trim();
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).trim() : trimmed;
+}
+
 /**
- * Parses a trace CSV. The header must be `minute,incoming_bytes,incoming_records`; minutes must
- * be consecutive integers (they are renumbered from 0); values must be non-negative numbers.
+ * Parses a trace CSV. The header names `minute`, `incoming_bytes` and `incoming_records`, in any
+ * order (other columns are ignored); values must be non-negative numbers. Minutes are integers,
+ * in any order, each at most once, renumbered from the first. A minute missing between the first
+ * and the last is a minute with no writes, as in CloudWatch, which has no datapoint for a minute
+ * without data. Three or more minutes that all step by the same K > 1 are rejected: the trace is not per-minute.
  */
 export function parseTraceCsv(text: string, name: string): Trace {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   if (lines.length === 0) {
     throw new Error(`${name}: empty trace`);
   }
-  const header = lines[0].split(',').map((h) => h.trim().toLowerCase());
-  if (header.join(',') !== CSV_HEADER) {
-    throw new Error(`${name}: header must be "${CSV_HEADER}", got "${lines[0]}"`);
+  const header = lines[0].split(',').map((h) => cell(h).toLowerCase());
+  const columns = CSV_HEADER.split(',').map((h) => header.indexOf(h));
+  if (columns.some((c) => c < 0) || new Set(header).size !== header.length) {
+    throw new Error(`${name}: header must name each of ${CSV_HEADER} once, got "${lines[0]}"`);
   }
-  const bytes: number[] = [];
-  const records: number[] = [];
-  let previous: number | undefined;
+  const rows = new Map<number, { bytes: number; records: number }>();
   for (let i = 1; i < lines.length; i++) {
-    const cells = lines[i].split(',').map((c) => c.trim());
-    if (cells.length !== 3) {
-      throw new Error(`${name}: line ${i + 1}: expected 3 columns, got ${cells.length}`);
+    const cells = lines[i].split(',').map(cell);
+    if (cells.length !== header.length) {
+      throw new Error(`${name}: line ${i + 1}: expected ${header.length} columns, got ${cells.length}`);
     }
-    const [minute, b, r] = cells.map(Number);
-    if (!Number.isInteger(minute)) {
-      throw new Error(`${name}: line ${i + 1}: minute "${cells[0]}" is not an integer`);
+    const [minuteRaw, bytesRaw, recordsRaw] = columns.map((c) => cells[c]);
+    const minute = Number(minuteRaw);
+    if (!Number.isInteger(minute) || minuteRaw === '') {
+      throw new Error(`${name}: line ${i + 1}: minute "${minuteRaw}" is not an integer`);
     }
-    if (previous !== undefined && minute !== previous + 1) {
-      throw new Error(`${name}: line ${i + 1}: minute ${minute} does not follow ${previous}`);
+    if (rows.has(minute)) {
+      throw new Error(`${name}: line ${i + 1}: minute ${minute} appears twice`);
     }
-    for (const [label, value, raw] of [['incoming_bytes', b, cells[1]], ['incoming_records', r, cells[2]]] as const) {
+    const values = [['incoming_bytes', bytesRaw], ['incoming_records', recordsRaw]].map(([label, raw]) => {
+      const value = Number(raw);
       if (!Number.isFinite(value) || value < 0 || raw === '') {
         throw new Error(`${name}: line ${i + 1}: ${label} "${raw}" is not a non-negative number`);
       }
-    }
-    previous = minute;
-    bytes.push(b);
-    records.push(r);
+      return value;
+    });
+    rows.set(minute, { bytes: values[0], records: values[1] });
   }
-  if (bytes.length === 0) {
+  if (rows.size === 0) {
     throw new Error(`${name}: no minutes`);
+  }
+  const minutes = [...rows.keys()].sort((a, b) => a - b);
+  const steps = new Set(minutes.slice(1).map((m, i) => m - minutes[i]));
+  if (minutes.length >= 3 && steps.size === 1 && !steps.has(1)) {
+    throw new Error(`${name}: every minute is ${[...steps][0]} after the one before: the minute column must count minutes`);
+  }
+  const first = minutes[0];
+  const span = minutes[minutes.length - 1] - first + 1;
+  if (span > MAX_TRACE_MINUTES) {
+    throw new Error(`${name}: minutes ${first} to ${first + span - 1} span more than a year (${MAX_TRACE_MINUTES} minutes)`);
+  }
+  const bytes = new Array<number>(span).fill(0);
+  const records = new Array<number>(span).fill(0);
+  for (const [minute, row] of rows) {
+    bytes[minute - first] = row.bytes;
+    records[minute - first] = row.records;
   }
   return { name, bytes, records };
 }

@@ -5,7 +5,7 @@ import { main, markdownTable, parseArgs, toJson } from '../../bench/autoscaler';
 import { renderChart } from '../../bench/chart';
 import { POLICY_NAMES, resultsOf, runAll } from '../../bench/policies';
 import { traceDemand } from '../../bench/sim';
-import { generateTraces, mulberry32, parseTraceCsv, TRACE_NAMES, traceToCsv } from '../../bench/traces';
+import { generateTraces, MAX_TRACE_MINUTES, mulberry32, parseTraceCsv, TRACE_NAMES, traceToCsv } from '../../bench/traces';
 
 describe('CSV', () => {
   test('round-trips a trace', () => {
@@ -20,12 +20,30 @@ describe('CSV', () => {
     expect(trace).toEqual({ name: 'y', bytes: [10, 20], records: [1, 2] });
   });
 
-  test('rejects a wrong header, gaps, bad values', () => {
-    expect(() => parseTraceCsv('minute,bytes,records\n0,1,1\n', 'z')).toThrow(/header/);
-    expect(() => parseTraceCsv('minute,incoming_bytes,incoming_records\n0,1,1\n2,1,1\n', 'z')).toThrow(/does not follow/);
-    expect(() => parseTraceCsv('minute,incoming_bytes,incoming_records\n0,-1,1\n', 'z')).toThrow(/non-negative/);
-    expect(() => parseTraceCsv('minute,incoming_bytes,incoming_records\n0,1\n', 'z')).toThrow(/3 columns/);
-    expect(() => parseTraceCsv('minute,incoming_bytes,incoming_records\n', 'z')).toThrow(/no minutes/);
+  test('reads the columns by name, in any order, quoted or not; ignores other columns', () => {
+    const csv = '"incoming_records", Minute ,extra,incoming_bytes\n1,7,x,10\n"2",8,y,"20"\n';
+    expect(parseTraceCsv(csv, 'q')).toEqual({ name: 'q', bytes: [10, 20], records: [1, 2] });
+  });
+
+  test('sorts the minutes and reads a missing minute as one without writes', () => {
+    const trace = parseTraceCsv('minute,incoming_bytes,incoming_records\n3,30,3\n0,10,1\n1,20,2\n', 'g');
+    expect(trace).toEqual({ name: 'g', bytes: [10, 20, 0, 30], records: [1, 2, 0, 3] });
+  });
+
+  test('rejects a wrong header, repeated or non-minute minutes, bad values', () => {
+    const h = 'minute,incoming_bytes,incoming_records\n';
+    expect(() => parseTraceCsv('minute,bytes,records\n0,1,1\n', 'z')).toThrow(/header must name each of minute,incoming_bytes,incoming_records once, got "minute,bytes,records"/);
+    expect(() => parseTraceCsv('minute,incoming_bytes,incoming_records,minute\n0,1,1,0\n', 'z')).toThrow(/header/);
+    expect(() => parseTraceCsv(`${h}0,1,1\n0,2,2\n`, 'z')).toThrow(/line 3: minute 0 appears twice/);
+    expect(() => parseTraceCsv(`${h}0,1,1\n60,1,1\n120,1,1\n`, 'z')).toThrow(/every minute is 60 after the one before/);
+    expect(() => parseTraceCsv(`${h}0,1,1\n1,1,1\n${MAX_TRACE_MINUTES},1,1\n`, 'z')).toThrow(/span more than a year/);
+    expect(() => parseTraceCsv(`${h}1.5,1,1\n`, 'z')).toThrow(/minute "1.5" is not an integer/);
+    expect(() => parseTraceCsv(`${h},1,1\n`, 'z')).toThrow(/minute "" is not an integer/);
+    expect(() => parseTraceCsv(`${h}0,-1,1\n`, 'z')).toThrow(/incoming_bytes "-1" is not a non-negative number/);
+    expect(() => parseTraceCsv(`${h}0,1,\n`, 'z')).toThrow(/incoming_records "" is not a non-negative number/);
+    expect(() => parseTraceCsv(`${h}0,1\n`, 'z')).toThrow(/expected 3 columns, got 2/);
+    expect(() => parseTraceCsv(h, 'z')).toThrow(/no minutes/);
+    expect(() => parseTraceCsv('\n\n', 'z')).toThrow(/empty trace/);
   });
 });
 
