@@ -107,7 +107,8 @@ export interface ShardAutoscalingOptions {
    * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
    * in the next 15 minutes. The next `lookback` of that history counts like the recent peak; a
    * scale-up sizes for the busiest minute of the whole window, so that a rising day takes few,
-   * large steps.
+   * large steps. History is scaled down to today's level when the last 30 minutes ran below 80%
+   * of the same minutes then (a Saturday read from a Friday, a holiday).
    *
    * @default true
    */

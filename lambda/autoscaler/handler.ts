@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { decide, Decision, MinuteMetrics, shouldResetAlarm, Trigger } from './policy';
+import { decide, Decision, HistoryWindow, MinuteMetrics, shouldResetAlarm, Trigger } from './policy';
 import {
   ALARM_ROLES,
   AlarmRole,
@@ -272,17 +272,22 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     });
   }
 
-  /** Reads the recent minutes and, when predictive, what followed a day and a week ago. */
-  async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: MinuteMetrics[][] }> {
+  /**
+   * Reads the recent minutes and, when predictive, what preceded and what followed the same time
+   * a week and a day ago (one query each).
+   */
+  async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: HistoryWindow[] }> {
     const end = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
-    const recent = await readWindow(config.streamName, end - config.lookbackMinutes * MINUTE_MS, end);
-    const history: MinuteMetrics[][] = [];
+    const lookback = config.lookbackMinutes * MINUTE_MS;
+    const recent = await readWindow(config.streamName, end - lookback, end);
+    const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {
         const start = end - offset - MINUTE_MS;
-        const window = await readWindow(config.streamName, start, start + config.forecastMinutes * MINUTE_MS);
-        if (window.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {
-          history.push(window);
+        const window = await readWindow(config.streamName, start - lookback, start + config.forecastMinutes * MINUTE_MS);
+        const after = window.slice(config.lookbackMinutes);
+        if (after.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {
+          history.push({ before: window.slice(0, config.lookbackMinutes), after });
         }
       }
     }
@@ -398,6 +403,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         DesiredShards: decision.desiredShards,
         recentPeakShards: round(decision.recentPeakShards),
         forecastPeakShards: round(decision.forecastPeakShards),
+        historyScale: round(decision.historyScale),
         callsInLast24h: decision.callsInLast24h,
       } : {}),
     });

@@ -23,6 +23,14 @@ export interface MinuteMetrics {
   readonly throttledRecords: number;
 }
 
+/** One earlier period that may predict the next minutes: a week, or a day, before now. */
+export interface HistoryWindow {
+  /** The minutes just before that time, oldest first: the clock minutes of `recent`, then. */
+  readonly before: MinuteMetrics[];
+  /** The minutes from that time on, oldest first: what the next `forecastMinutes` were then. */
+  readonly after: MinuteMetrics[];
+}
+
 /** What triggered the decision. */
 export type Trigger = AlarmRole | 'Reconcile';
 
@@ -38,11 +46,10 @@ export interface PolicyInput {
   /** The last minutes CloudWatch shows, oldest first; the last entry is the latest visible minute. */
   readonly recent: MinuteMetrics[];
   /**
-   * Earlier periods that predict the next minutes, best first: the `forecastMinutes` that
-   * followed the same time a week ago (same weekday), then a day ago. Only the first is used.
-   * Empty when unknown or not predictive.
+   * Earlier periods that predict the next minutes, best first: the same time a week ago (same
+   * weekday), then a day ago. Only the first is used. Empty when unknown or not predictive.
    */
-  readonly history: MinuteMetrics[][];
+  readonly history: HistoryWindow[];
   /** Epoch milliseconds of this stream's UpdateShardCount calls (any age; older ones are ignored). */
   readonly calls: number[];
 }
@@ -60,6 +67,8 @@ export interface Decision {
   readonly recentPeakShards: number;
   /** Peak demand expected in the next `lookbackMinutes` (history and trend), in shards' worth. */
   readonly forecastPeakShards: number;
+  /** The factor history was scaled by to today's level (see `levelledHistory`); 1 when unscaled. */
+  readonly historyScale: number;
   /** UpdateShardCount calls in the last 24 hours, before this decision. */
   readonly callsInLast24h: number;
   /** A sentence for the log. */
@@ -125,6 +134,37 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
 }
 
+/** Minutes whose median demand compares today's level with history's. */
+export const LEVEL_MINUTES = 30;
+/** History is scaled down when today's level is below this share of its level then. */
+export const LEVEL_BELOW = 0.8;
+
+/**
+ * The forecast a history window gives, levelled to today's traffic. When the median demand of
+ * the last `LEVEL_MINUTES` is below `LEVEL_BELOW` of the median of the same clock minutes then
+ * (a Saturday after a Friday, a holiday, a quieter week), the forecast is scaled down by that
+ * ratio. Medians, so that bursts do not set the level. Traffic above history's level leaves the
+ * forecast as it is: the recent peak and the trend cover it, and scaling up would read a step
+ * change as a new level for the whole window.
+ */
+export function levelledHistory(recent: MinuteMetrics[], window: HistoryWindow): { forecast: MinuteMetrics[]; scale: number } {
+  const then = window.before.slice(-LEVEL_MINUTES).map(demandShards);
+  const now = recent.slice(-LEVEL_MINUTES).map(demandShards);
+  const level = then.length > 0 && now.length > 0 ? median(then) : 0;
+  const ratio = level > 0 ? median(now) / level : 1;
+  if (ratio >= LEVEL_BELOW) {
+    return { forecast: window.after, scale: 1 };
+  }
+  return {
+    forecast: window.after.map((m) => ({
+      incomingBytes: m.incomingBytes * ratio,
+      incomingRecords: m.incomingRecords * ratio,
+      throttledRecords: m.throttledRecords * ratio,
+    })),
+    scale: ratio,
+  };
+}
+
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
@@ -134,8 +174,8 @@ function clamp(value: number, min: number, max: number): number {
  *
  * - Only provisioned, ACTIVE streams are touched.
  * - The stream is sized so that the peak minute of the lookback window (and, when predictive,
- *   of as many coming minutes as seen a week or a day ago, and of the recent trend) runs at
- *   `targetUtilization`; a scale-up sizes for the whole forecast window.
+ *   of as many coming minutes as seen a week or a day ago, levelled to today's traffic, and of
+ *   the recent trend) runs at `targetUtilization`; a scale-up sizes for the whole forecast window.
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
@@ -147,11 +187,14 @@ export function decide(input: PolicyInput): Decision {
   const n = input.openShardCount;
   const used = callsInWindow(input.calls, input.now);
   const recentPeak = peak(input.recent);
-  // Known peaks ahead (what followed this time a week, or a day, ago) and where the recent
-  // trend leads. The next `lookbackMinutes` of history count like the last ones: they hold
-  // capacity and call for more. The whole forecast window sizes a scale-up, so that a rising
-  // day takes few, large steps.
-  const history = config.predictive ? input.history[0] ?? [] : [];
+  // Known peaks ahead (what followed this time a week, or a day, ago, levelled to today's
+  // traffic) and where the recent trend leads. The next `lookbackMinutes` of history count like
+  // the last ones: they hold capacity and call for more. The whole forecast window sizes a
+  // scale-up, so that a rising day takes few, large steps.
+  const levelled = config.predictive && input.history.length > 0
+    ? levelledHistory(input.recent, input.history[0])
+    : { forecast: [], scale: 1 };
+  const history = levelled.forecast;
   const forecastPeak = config.predictive
     ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES))
     : 0;
@@ -165,10 +208,12 @@ export function decide(input: PolicyInput): Decision {
     desiredShards: wanted,
     recentPeakShards: recentPeak,
     forecastPeakShards: forecastPeak,
+    historyScale: levelled.scale,
     callsInLast24h: used,
   };
   const none = (reason: string): Decision => ({ ...base, action: 'none', targetShards: n, reason });
 
+  const levelNote = levelled.scale < 1 ? ` (history scaled by ${levelled.scale.toFixed(2)} to today's level)` : '';
   if (input.streamMode !== 'PROVISIONED') {
     return none(`stream is ${input.streamMode}: only provisioned streams are resharded`);
   }
@@ -201,7 +246,7 @@ export function decide(input: PolicyInput): Decision {
       action: 'scale-up',
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
-        + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected` : '')
+        + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
         + `: ${n} -> ${target} (wanted ${wanted})`,
     };
   }
@@ -225,7 +270,7 @@ export function decide(input: PolicyInput): Decision {
       action: 'scale-down',
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
-        + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected` : '')
+        + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
         + `: ${n} -> ${target}`,
     };
   }

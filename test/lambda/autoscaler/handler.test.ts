@@ -33,20 +33,25 @@ function alarmEvent(role: string, state = 'ALARM', stream = STREAM): AlarmEvent 
   };
 }
 
-/** GetMetricData returns `shards` shards' worth of bytes (2 KiB records) for every minute asked. */
-function metricsAt(shards: number, throttledRecords = 0) {
+/**
+ * GetMetricData returns `shards` shards' worth of bytes (2 KiB records) for every minute asked, or
+ * for each minute what `shards` gives for its epoch milliseconds.
+ */
+function metricsAt(shards: number | ((t: number) => number), throttledRecords = 0) {
   cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
     const start = new Date(input.StartTime).getTime();
     const end = new Date(input.EndTime).getTime();
     const timestamps: Date[] = [];
     for (let t = start; t < end; t += MINUTE_MS) timestamps.push(new Date(t));
-    const bytes = shards * SHARD_BYTES_PER_MINUTE;
-    const value = (id: string) => (id === 'bytes' ? bytes : id === 'records' ? bytes / 2048 : throttledRecords);
+    const value = (id: string, t: Date) => {
+      const bytes = (typeof shards === 'number' ? shards : shards(t.getTime())) * SHARD_BYTES_PER_MINUTE;
+      return id === 'bytes' ? bytes : id === 'records' ? bytes / 2048 : throttledRecords;
+    };
     return {
       MetricDataResults: input.MetricDataQueries.map((q: any) => ({
         Id: q.Id,
         Timestamps: timestamps,
-        Values: timestamps.map(() => value(q.Id)),
+        Values: timestamps.map((t) => value(q.Id, t)),
       })),
     };
   });
@@ -293,15 +298,30 @@ describe('autoscaler handler', () => {
     const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
     expect(ranges[0]).toEqual([minuteStart - CONFIG.lookbackMinutes * MINUTE_MS, minuteStart]);
     // Best first: the same time a week ago, then a day ago.
+    // Each with the lookback before it, to compare that day's level with today's.
     const weekAgo = minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS;
-    expect(ranges[1]).toEqual([weekAgo, weekAgo + CONFIG.forecastMinutes * MINUTE_MS]);
-    expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS);
+    const lookback = CONFIG.lookbackMinutes * MINUTE_MS;
+    expect(ranges[1]).toEqual([weekAgo - lookback, weekAgo + CONFIG.forecastMinutes * MINUTE_MS]);
+    expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS - lookback);
     // Every query carries the StreamName dimension.
     for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {
       for (const q of call.args[0].input.MetricDataQueries!) {
         expect(q.MetricStat?.Metric?.Dimensions).toEqual([{ Name: 'StreamName', Value: STREAM }]);
       }
     }
+  });
+
+  test('history from busier days is levelled to today\'s traffic before it sizes the stream', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 16);
+    // A week and a day ago: 40 shards' worth all along. Today: 11.
+    metricsAt((t) => (t < NOW - 12 * 60 * MINUTE_MS ? 40 : 11));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    // Read as it is, that history would double the stream; levelled, 11 shards' worth fits 16 shards.
+    expect(outcome.decision?.historyScale).toBeCloseTo(11 / 40);
+    expect(outcome.decision?.forecastPeakShards).toBeCloseTo(11);
+    expect(outcome.outcome).toBe('skipped');
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
   });
 
   test('a ScaleDown alarm on a stream at minShards is left in ALARM, so a quiet stream does not invoke every minute', async () => {

@@ -1,4 +1,6 @@
-import { callsInWindow, decide, demandShards, MinuteMetrics, PolicyInput, shouldResetAlarm } from '../../../lambda/autoscaler/policy';
+import {
+  callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, shouldResetAlarm,
+} from '../../../lambda/autoscaler/policy';
 import { DAY_MS, DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from '../../../src/private/autoscaler-config';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -7,6 +9,11 @@ const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 function minute(shards: number): MinuteMetrics {
   const bytes = shards * SHARD_BYTES_PER_MINUTE;
   return { incomingBytes: bytes, incomingRecords: bytes / 2048, throttledRecords: 0 };
+}
+
+/** A history window whose `before` ran at `level` shards' worth (the level of `input`'s recent minutes by default). */
+function past(after: MinuteMetrics[], level?: number): HistoryWindow {
+  return { before: level === undefined ? [] : Array.from({ length: 60 }, () => minute(level)), after };
 }
 
 function input(overrides: Partial<PolicyInput> & { shards?: number; level?: number }): PolicyInput {
@@ -34,6 +41,36 @@ describe('demandShards', () => {
   test('counts throttled records as demand, scaling bytes by the same factor', () => {
     const m = { incomingBytes: SHARD_BYTES_PER_MINUTE, incomingRecords: 1000, throttledRecords: 1000 };
     expect(demandShards(m)).toBeCloseTo(2);
+  });
+});
+
+describe('levelledHistory', () => {
+  const after = Array.from({ length: 120 }, (_, i) => minute(i < 60 ? 10 : 30));
+
+  test('leaves history as it is while today runs at least LEVEL_BELOW of its level then', () => {
+    const recent = Array.from({ length: 60 }, () => minute(10 * LEVEL_BELOW));
+    const out = levelledHistory(recent, past(after, 10));
+    expect(out.scale).toBe(1);
+    expect(out.forecast).toBe(after);
+    // Busier than then: not scaled up either (a step would read as a new level).
+    expect(levelledHistory(Array.from({ length: 60 }, () => minute(50)), past(after, 10)).scale).toBe(1);
+  });
+
+  test('scales history by today\'s level over its level then, from the medians of the last LEVEL_MINUTES', () => {
+    // Today: 5 shards' worth, with a burst in every 15 minutes and an older busy half hour.
+    const recent = Array.from({ length: 60 }, (_, i) => minute(i < 60 - LEVEL_MINUTES ? 30 : i % 15 === 0 ? 20 : 5));
+    const out = levelledHistory(recent, past(after, 10));
+    expect(out.scale).toBeCloseTo(0.5);
+    expect(out.forecast.map(demandShards)).toEqual(after.map((m) => expect.closeTo(demandShards(m) * 0.5, 9)));
+    // Throttled records scale with the rest.
+    const throttled = levelledHistory(recent, past([{ incomingBytes: 0, incomingRecords: 100, throttledRecords: 100 }], 10));
+    expect(throttled.forecast[0].throttledRecords).toBeCloseTo(50);
+  });
+
+  test('without minutes before the window, or a quiet level then, history is read as it is', () => {
+    const recent = Array.from({ length: 60 }, () => minute(1));
+    expect(levelledHistory(recent, past(after)).scale).toBe(1);
+    expect(levelledHistory(recent, past(after, 0)).scale).toBe(1);
   });
 });
 
@@ -130,7 +167,7 @@ describe('decide', () => {
   test('predictive: keeps capacity for what followed the same time a week ago', () => {
     const { lookbackMinutes } = DEFAULT_SCALING;
     // 30 shards' worth arrives within the next lookback window: scale up now (at most 2N).
-    const soon = [Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes / 2 ? 30 : 2))];
+    const soon = [past(Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes / 2 ? 30 : 2)))];
     const withHistory = decide(input({ shards: 10, level: 1, history: soon }));
     expect(withHistory.forecastPeakShards).toBeCloseTo(30);
     expect(withHistory.action).toBe('scale-up');
@@ -144,7 +181,7 @@ describe('decide', () => {
   test('predictive: a scale-up sizes for the peak of the whole forecast window', () => {
     const { lookbackMinutes, targetUtilization } = DEFAULT_SCALING;
     // A full minute now (10.2 of 10 shards), and 16 shards' worth expected later in the window.
-    const later = [Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes + 30 ? 16 : 9))];
+    const later = [past(Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes + 30 ? 16 : 9)))];
     const d = decide(input({ shards: 10, recent: [minute(10.2)], history: later }));
     expect(d.action).toBe('scale-up');
     expect(d.targetShards).toBe(Math.min(20, Math.ceil(16 / targetUtilization)));
@@ -154,7 +191,7 @@ describe('decide', () => {
     const { lookbackMinutes, forecastMinutes, targetUtilization } = DEFAULT_SCALING;
     // 20 shards, 4 shards' worth now and in the next lookback window: alone, that is a scale-down.
     const quietThenBusy = (busy: number) =>
-      [Array.from({ length: forecastMinutes }, (_, i) => minute(i > lookbackMinutes + 60 ? busy : 4))];
+      [past(Array.from({ length: forecastMinutes }, (_, i) => minute(i > lookbackMinutes + 60 ? busy : 4)), 4)];
     // Later in the forecast window, demand needs the 20 shards again: keep them (no call spent twice).
     const kept = decide(input({ shards: 20, level: 4, trigger: 'ScaleDown', history: quietThenBusy(19 * targetUtilization + 0.1) }));
     expect(kept.action).toBe('none');
@@ -163,6 +200,22 @@ describe('decide', () => {
     const down = decide(input({ shards: 20, level: 4, trigger: 'ScaleDown', history: quietThenBusy(18 * targetUtilization) }));
     expect(down.action).toBe('scale-down');
     expect(down.targetShards).toBe(10);
+  });
+
+  test('predictive: history from a busier day is scaled down to today\'s level', () => {
+    const { targetUtilization } = DEFAULT_SCALING;
+    // A Saturday after a Friday: a day ago ran at 20 shards' worth and went on to 40; today runs at 11.
+    const friday = past(Array.from({ length: 240 }, (_, i) => minute(i < 30 ? 20 : 40)), 20);
+    const d = decide(input({ shards: 16, level: 11, history: [friday] }));
+    expect(d.historyScale).toBeCloseTo(11 / 20);
+    expect(d.forecastPeakShards).toBeCloseTo(40 * (11 / 20));
+    expect(d.action).toBe('scale-up');
+    expect(d.targetShards).toBe(Math.ceil((40 * 11) / 20 / targetUtilization));
+    expect(d.reason).toMatch(/history scaled by 0\.55 to today's level/);
+    // Read as it is, the same history would have doubled the stream.
+    const asIs = decide(input({ shards: 16, level: 11, history: [past(friday.after, 11)] }));
+    expect(asIs.historyScale).toBe(1);
+    expect(asIs.targetShards).toBe(32);
   });
 
   test('counts calls in the rolling window only', () => {
@@ -175,7 +228,7 @@ describe('decide', () => {
     const blind = decide(input({ shards: 10, recent }));
     expect(blind.desiredShards).toBe(Math.ceil(10.2 / DEFAULT_SCALING.targetUtilization));
     expect(blind.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
-    const informed = decide(input({ shards: 10, recent, history: [Array.from({ length: 90 }, () => minute(10.2))] }));
+    const informed = decide(input({ shards: 10, recent, history: [past(Array.from({ length: 90 }, () => minute(10.2)))] }));
     expect(informed.targetShards).toBe(Math.ceil(10.2 / DEFAULT_SCALING.targetUtilization));
   });
 
@@ -187,7 +240,7 @@ describe('decide', () => {
     const flat = decide(input({ shards: 10, recent }));
     expect(flat.action).toBe('none');
     // The same minute with 12 shards' worth in the next hour a week ago: scale up now, ahead of it.
-    const ahead = decide(input({ shards: 10, recent, history: [Array.from({ length: 240 }, (_, i) => minute(i > 20 ? 12 : 9))] }));
+    const ahead = decide(input({ shards: 10, recent, history: [past(Array.from({ length: 240 }, (_, i) => minute(i > 20 ? 12 : 9)))] }));
     expect(ahead.action).toBe('scale-up');
     expect(ahead.targetShards).toBe(Math.ceil(12 / DEFAULT_SCALING.targetUtilization));
     // A steady climb to 9.2 in the last hour: its trend crosses 100% within 15 minutes.
