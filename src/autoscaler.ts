@@ -107,8 +107,10 @@ export interface ShardAutoscalingOptions {
    * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
    * in the next 15 minutes. The next `lookback` of that history counts like the recent peak; a
    * scale-up sizes for the busiest minute of the whole window, so that a rising day takes few,
-   * large steps. History is scaled down to today's level when the last 30 minutes ran below 80%
-   * of the same minutes then (a Saturday read from a Friday, a holiday).
+   * large steps. History is levelled to today's traffic: when the mean demand of the last 30
+   * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
+   * minutes then (a Saturday read from a Friday, a holiday), the whole forecast is multiplied by
+   * that ratio. It is never scaled up.
    *
    * @default true
    */

@@ -91,13 +91,13 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
   private invoke(ctx: DecisionContext, trigger: AlarmRole): void {
     const t = ctx.minute;
     const { lookbackMinutes, forecastMinutes, predictive } = this.config;
-    // The handler's windows: the same clock minutes as `recent`, then what followed.
+    // The handler's windows: the clock minutes of the end of `recent`, then what followed.
     const history: policy.HistoryWindow[] = [];
     if (predictive) {
       for (const offsetMinutes of [(7 * DAY_MS) / MINUTE_MS, DAY_MS / MINUTE_MS]) {
         const start = t - offsetMinutes - 1;
         if (start >= 0) {
-          history.push({ before: ctx.visible(start - lookbackMinutes, start), after: ctx.visible(start, start + forecastMinutes) });
+          history.push({ before: ctx.visible(start - policy.LEVEL_MINUTES, start), after: ctx.visible(start, start + forecastMinutes) });
         }
       }
     }

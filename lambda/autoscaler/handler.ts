@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { decide, Decision, HistoryWindow, MinuteMetrics, shouldResetAlarm, Trigger } from './policy';
+import { decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, shouldResetAlarm, Trigger } from './policy';
 import {
   ALARM_ROLES,
   AlarmRole,
@@ -273,21 +273,21 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
   }
 
   /**
-   * Reads the recent minutes and, when predictive, what preceded and what followed the same time
-   * a week and a day ago (one query each).
+   * Reads the recent minutes and, when predictive, the same time a week and a day ago (one query
+   * each): the `LEVEL_MINUTES` that end at the clock minute `recent` ends at, and the
+   * `forecastMinutes` from the last of them on.
    */
   async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: HistoryWindow[] }> {
     const end = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
-    const lookback = config.lookbackMinutes * MINUTE_MS;
-    const recent = await readWindow(config.streamName, end - lookback, end);
+    const recent = await readWindow(config.streamName, end - config.lookbackMinutes * MINUTE_MS, end);
     const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {
         const start = end - offset - MINUTE_MS;
-        const window = await readWindow(config.streamName, start - lookback, start + config.forecastMinutes * MINUTE_MS);
-        const after = window.slice(config.lookbackMinutes);
+        const window = await readWindow(config.streamName, end - offset - LEVEL_MINUTES * MINUTE_MS, start + config.forecastMinutes * MINUTE_MS);
+        const after = window.slice(LEVEL_MINUTES - 1);
         if (after.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {
-          history.push({ before: window.slice(0, config.lookbackMinutes), after });
+          history.push({ before: window.slice(0, LEVEL_MINUTES), after });
         }
       }
     }

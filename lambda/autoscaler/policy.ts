@@ -25,7 +25,10 @@ export interface MinuteMetrics {
 
 /** One earlier period that may predict the next minutes: a week, or a day, before now. */
 export interface HistoryWindow {
-  /** The minutes just before that time, oldest first: the clock minutes of `recent`, then. */
+  /**
+   * The `LEVEL_MINUTES` just before that time, oldest first: the clock minutes of the last
+   * `LEVEL_MINUTES` of `recent`, a week or a day earlier.
+   */
   readonly before: MinuteMetrics[];
   /** The minutes from that time on, oldest first: what the next `forecastMinutes` were then. */
   readonly after: MinuteMetrics[];
@@ -110,6 +113,10 @@ function peak(minutes: MinuteMetrics[]): number {
   return minutes.reduce((max, m) => Math.max(max, demandShards(m)), 0);
 }
 
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -134,24 +141,24 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
 }
 
-/** Minutes whose median demand compares today's level with history's. */
+/** Minutes whose mean demand compares today's level with history's. */
 export const LEVEL_MINUTES = 30;
 /** History is scaled down when today's level is below this share of its level then. */
 export const LEVEL_BELOW = 0.8;
 
 /**
- * The forecast a history window gives, levelled to today's traffic. When the median demand of
- * the last `LEVEL_MINUTES` is below `LEVEL_BELOW` of the median of the same clock minutes then
- * (a Saturday after a Friday, a holiday, a quieter week), the forecast is scaled down by that
- * ratio. Medians, so that bursts do not set the level. Traffic above history's level leaves the
- * forecast as it is: the recent peak and the trend cover it, and scaling up would read a step
- * change as a new level for the whole window.
+ * The forecast a history window gives, levelled to today's traffic. When the mean demand of the
+ * last `LEVEL_MINUTES` (fewer if `recent` or `before` has fewer) is below `LEVEL_BELOW` of the
+ * mean of the same clock minutes then (a Saturday after a Friday, a holiday, a quieter week),
+ * the whole forecast, bursts included, is scaled by that ratio. Means, so that a producer that
+ * writes in some minutes only is read at its real level. Traffic above history's level leaves
+ * the forecast as it is: the recent peak and the trend cover it, and scaling up would read a
+ * step change as a new level for the whole window.
  */
 export function levelledHistory(recent: MinuteMetrics[], window: HistoryWindow): { forecast: MinuteMetrics[]; scale: number } {
-  const then = window.before.slice(-LEVEL_MINUTES).map(demandShards);
-  const now = recent.slice(-LEVEL_MINUTES).map(demandShards);
-  const level = then.length > 0 && now.length > 0 ? median(then) : 0;
-  const ratio = level > 0 ? median(now) / level : 1;
+  const count = Math.min(LEVEL_MINUTES, recent.length, window.before.length);
+  const level = count > 0 ? mean(window.before.slice(-count).map(demandShards)) : 0;
+  const ratio = level > 0 ? mean(recent.slice(-count).map(demandShards)) / level : 1;
   if (ratio >= LEVEL_BELOW) {
     return { forecast: window.after, scale: 1 };
   }
@@ -235,7 +242,7 @@ export function decide(input: PolicyInput): Decision {
     // Without history to say how far demand will rise, a scale-up is at least as large a move
     // as the smallest scale-down (N / minScaleDownRatio), so that a rising day does not spend
     // its calls on small steps. With history, the forecast already sizes the move.
-    const knownAhead = config.predictive && input.history.length > 0;
+    const knownAhead = config.predictive && input.history.length > 0 && levelled.scale > 0;
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
@@ -260,7 +267,7 @@ export function decide(input: PolicyInput): Decision {
       return none(`scale-down ${n} -> ${target} saves too little to spend a call on`);
     }
     if (config.predictive && Math.ceil(farPeak / config.targetUtilization - 1e-9) >= n) {
-      return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min: ${n} shards are kept`);
+      return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min${levelNote}: ${n} shards are kept`);
     }
     if (used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
       return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} are kept for scaling up`);

@@ -63,6 +63,25 @@ describe('this-library', () => {
     expect(spy).toHaveBeenCalled();
   });
 
+  test('history windows are the handler\'s: LEVEL_MINUTES ending with the clock minute of the last recent one, a day earlier, then the forecast', () => {
+    const spy = jest.spyOn(policyModule, 'decide');
+    const day = 24 * 60;
+    // A quiet first day, then a step on the second that the ScaleUp alarm sees.
+    const policy = new ThisLibraryPolicy(10);
+    const run = simulateProvisioned(step(day + 200, day + 100, 7, 10.5), policy, { initialShards: 10 });
+    const withHistory = spy.mock.calls.filter(([input]) => input.history.length > 0);
+    expect(withHistory.length).toBeGreaterThan(0);
+    for (const [input] of withHistory) {
+      const t = input.now / 60_000;
+      const [{ before, after }] = input.history;
+      expect(before).toHaveLength(policyModule.LEVEL_MINUTES);
+      expect(before[before.length - 1]).toBe(run.observed[t - 2 - day]);
+      expect(before[0]).toBe(run.observed[t - 1 - day - policyModule.LEVEL_MINUTES]);
+      expect(after[0]).toBe(run.observed[t - 1 - day]);
+      expect(after).toHaveLength(DEFAULT_SCALING.forecastMinutes);
+    }
+  });
+
   test('a decision that changes nothing makes no call', () => {
     const spy = jest.spyOn(policyModule, 'decide').mockImplementation((input) => ({
       action: 'none',
@@ -71,6 +90,7 @@ describe('this-library', () => {
       desiredShards: input.openShardCount,
       recentPeakShards: 0,
       forecastPeakShards: 0,
+      historyScale: 1,
       callsInLast24h: 0,
       reason: 'mocked',
     }));

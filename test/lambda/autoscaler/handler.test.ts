@@ -9,6 +9,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AlarmEvent, createHandler } from '../../../lambda/autoscaler/handler';
+import { LEVEL_MINUTES } from '../../../lambda/autoscaler/policy';
 import { DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, StreamScalingConfig, thresholdFor } from '../../../src/private/autoscaler-config';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 30);
@@ -298,11 +299,11 @@ describe('autoscaler handler', () => {
     const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
     expect(ranges[0]).toEqual([minuteStart - CONFIG.lookbackMinutes * MINUTE_MS, minuteStart]);
     // Best first: the same time a week ago, then a day ago.
-    // Each with the lookback before it, to compare that day's level with today's.
-    const weekAgo = minuteStart - 7 * 24 * 60 * MINUTE_MS - MINUTE_MS;
-    const lookback = CONFIG.lookbackMinutes * MINUTE_MS;
-    expect(ranges[1]).toEqual([weekAgo - lookback, weekAgo + CONFIG.forecastMinutes * MINUTE_MS]);
-    expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - MINUTE_MS - lookback);
+    // Each from LEVEL_MINUTES before, to compare that day's level with today's.
+    const week = 7 * 24 * 60 * MINUTE_MS;
+    const weekAgo = minuteStart - week - MINUTE_MS;
+    expect(ranges[1]).toEqual([minuteStart - week - LEVEL_MINUTES * MINUTE_MS, weekAgo + CONFIG.forecastMinutes * MINUTE_MS]);
+    expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - LEVEL_MINUTES * MINUTE_MS);
     // Every query carries the StreamName dimension.
     for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {
       for (const q of call.args[0].input.MetricDataQueries!) {
@@ -314,14 +315,32 @@ describe('autoscaler handler', () => {
   test('history from busier days is levelled to today\'s traffic before it sizes the stream', async () => {
     const { handler } = setup();
     streamIs('ACTIVE', 16);
-    // A week and a day ago: 40 shards' worth all along. Today: 11.
-    metricsAt((t) => (t < NOW - 12 * 60 * MINUTE_MS ? 40 : 11));
+    // A week and a day ago: 40 shards' worth, with a 1,000 in the minute before the LEVEL_MINUTES
+    // that match the end of today's window and a 0 in the minute after them. Today: 11.
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    const marks = new Map<number, number>();
+    for (const offset of [7 * 24 * 60 * MINUTE_MS, 24 * 60 * MINUTE_MS]) {
+      marks.set(end - offset - (LEVEL_MINUTES + 1) * MINUTE_MS, 1000);
+      marks.set(end - offset, 0);
+    }
+    metricsAt((t) => (t < NOW - 12 * 60 * MINUTE_MS ? marks.get(t) ?? 40 : 11));
     const [outcome] = await handler(alarmEvent('ScaleUp'));
-    // Read as it is, that history would double the stream; levelled, 11 shards' worth fits 16 shards.
-    expect(outcome.decision?.historyScale).toBeCloseTo(11 / 40);
+    // Only the matching minutes set the level: a window one minute early or late gives 0.153 or 0.284.
+    expect(outcome.decision?.historyScale).toBeCloseTo(11 / 40, 3);
+    // Levelled, 11 shards' worth fits 16 shards.
     expect(outcome.decision?.forecastPeakShards).toBeCloseTo(11);
     expect(outcome.outcome).toBe('skipped');
     expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
+
+    // The same 40 after a level like today's is read as it is, and doubles the stream.
+    const sameLevel = (t: number) => [7 * 24 * 60 * MINUTE_MS, 24 * 60 * MINUTE_MS]
+      .some((offset) => t >= end - offset - LEVEL_MINUTES * MINUTE_MS && t < end - offset);
+    metricsAt((t) => (t < NOW - 12 * 60 * MINUTE_MS && !sameLevel(t) ? 40 : 11));
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    const [unscaled] = await handler(alarmEvent('ScaleUp'));
+    expect(unscaled.decision?.historyScale).toBe(1);
+    expect(unscaled.outcome).toBe('requested');
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(32);
   });
 
   test('a ScaleDown alarm on a stream at minShards is left in ALARM, so a quiet stream does not invoke every minute', async () => {

@@ -56,15 +56,25 @@ describe('levelledHistory', () => {
     expect(levelledHistory(Array.from({ length: 60 }, () => minute(50)), past(after, 10)).scale).toBe(1);
   });
 
-  test('scales history by today\'s level over its level then, from the medians of the last LEVEL_MINUTES', () => {
-    // Today: 5 shards' worth, with a burst in every 15 minutes and an older busy half hour.
-    const recent = Array.from({ length: 60 }, (_, i) => minute(i < 60 - LEVEL_MINUTES ? 30 : i % 15 === 0 ? 20 : 5));
-    const out = levelledHistory(recent, past(after, 10));
+  test('scales history by today\'s level over its level then, from the means of the last LEVEL_MINUTES of each', () => {
+    const halves = (older: number, low: number, high: number) =>
+      Array.from({ length: 60 }, (_, i) => minute(i < 60 - LEVEL_MINUTES ? older : i % 2 ? high : low));
+    // Today: a mean of 5 in the last LEVEL_MINUTES (2 and 8 in turn) after a busy half hour; then: a mean of 10.
+    const recent = halves(30, 2, 8);
+    const out = levelledHistory(recent, { before: halves(100, 4, 16), after });
     expect(out.scale).toBeCloseTo(0.5);
     expect(out.forecast.map(demandShards)).toEqual(after.map((m) => expect.closeTo(demandShards(m) * 0.5, 9)));
     // Throttled records scale with the rest.
     const throttled = levelledHistory(recent, past([{ incomingBytes: 0, incomingRecords: 100, throttledRecords: 100 }], 10));
     expect(throttled.forecast[0].throttledRecords).toBeCloseTo(50);
+  });
+
+  test('a producer that writes in some minutes only is read at its mean level', () => {
+    // 8 shards' worth in 2 of every 5 minutes (a mean of 3.2) against a steady 2 then: busier, not scaled.
+    const recent = Array.from({ length: 60 }, (_, i) => minute(i % 5 < 2 ? 8 : 0));
+    expect(levelledHistory(recent, past(after, 2)).scale).toBe(1);
+    // Against a steady 5 then, it is quieter: scaled by 3.2 / 5.
+    expect(levelledHistory(recent, past(after, 5)).scale).toBeCloseTo(0.64);
   });
 
   test('without minutes before the window, or a quiet level then, history is read as it is', () => {
@@ -216,6 +226,15 @@ describe('decide', () => {
     const asIs = decide(input({ shards: 16, level: 11, history: [past(friday.after, 11)] }));
     expect(asIs.historyScale).toBe(1);
     expect(asIs.targetShards).toBe(32);
+  });
+
+  test('history scaled to nothing sizes no scale-up: it is as large a move as without history', () => {
+    // No writes in the last LEVEL_MINUTES, a full minute (10.2 of 10 shards) before them.
+    const recent = Array.from({ length: 60 }, (_, i) => minute(i === 10 ? 10.2 : i < 60 - LEVEL_MINUTES ? 5 : 0));
+    const d = decide(input({ shards: 10, recent, history: [past(Array.from({ length: 240 }, () => minute(6)), 6)] }));
+    expect(d.historyScale).toBe(0);
+    expect(d.action).toBe('scale-up');
+    expect(d.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
   });
 
   test('counts calls in the rolling window only', () => {
