@@ -71,6 +71,9 @@ export interface Outcome {
 /** How long an invocation holds a stream's lock at most. */
 const LOCK_MS = 2 * MINUTE_MS;
 
+/** The last minutes that CloudWatch may not have published yet when the function runs. */
+export const UNPUBLISHED_MINUTES = 2;
+
 /** Kinesis and CloudWatch error names that mean "try again later", not a bug. */
 const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'LimitExceededException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
 
@@ -276,15 +279,24 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
    * Reads the recent minutes and, when predictive, the same time a week and a day ago (one query
    * each): the `LEVEL_MINUTES` that end at the clock minute `recent` ends at, and the
    * `forecastMinutes` from the last of them on.
+   *
+   * CloudWatch publishes a minute's datapoints a minute or two after it ends. The last
+   * `UNPUBLISHED_MINUTES` minutes, if they have no datapoint yet, are not read as quiet minutes:
+   * `recent` ends with the last published one, as in the benchmark.
    */
   async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: HistoryWindow[] }> {
-    const end = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
-    const recent = await readWindow(config.streamName, end - config.lookbackMinutes * MINUTE_MS, end);
+    const lookback = config.lookbackMinutes;
+    const current = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
+    const read = await readWindow(config.streamName, current - (lookback + UNPUBLISHED_MINUTES) * MINUTE_MS, current);
+    const unpublished = Math.min(UNPUBLISHED_MINUTES, read.minutes.length - 1 - read.lastPublished);
+    const end = current - unpublished * MINUTE_MS;
+    const recent = read.minutes.slice(UNPUBLISHED_MINUTES - unpublished, UNPUBLISHED_MINUTES - unpublished + lookback);
     const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {
         const start = end - offset - MINUTE_MS;
-        const window = await readWindow(config.streamName, end - offset - LEVEL_MINUTES * MINUTE_MS, start + config.forecastMinutes * MINUTE_MS);
+        const from = end - offset - LEVEL_MINUTES * MINUTE_MS;
+        const { minutes: window } = await readWindow(config.streamName, from, start + config.forecastMinutes * MINUTE_MS);
         const after = window.slice(LEVEL_MINUTES - 1);
         if (after.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {
           history.push({ before: window.slice(0, LEVEL_MINUTES), after });
@@ -294,8 +306,11 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     return { recent, history };
   }
 
-  /** One minute per entry from `start` (inclusive) to `end` (exclusive); missing minutes are zero. */
-  async function readWindow(streamName: string, start: number, end: number): Promise<MinuteMetrics[]> {
+  /**
+   * One minute per entry from `start` (inclusive) to `end` (exclusive); missing minutes are zero.
+   * `lastPublished` is the index of the last minute with any datapoint, -1 if none has one.
+   */
+  async function readWindow(streamName: string, start: number, end: number): Promise<{ minutes: MinuteMetrics[]; lastPublished: number }> {
     const query = (id: string, metricName: string): MetricDataQuery => ({
       Id: id,
       MetricStat: {
@@ -325,14 +340,18 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     } while (nextToken);
 
     const minutes: MinuteMetrics[] = [];
+    let lastPublished = -1;
     for (let t = start; t < end; t += MINUTE_MS) {
+      if (Object.values(values).some((v) => v.has(t))) {
+        lastPublished = minutes.length;
+      }
       minutes.push({
         incomingBytes: values.bytes.get(t) ?? 0,
         incomingRecords: values.records.get(t) ?? 0,
         throttledRecords: values.throttled.get(t) ?? 0,
       });
     }
-    return minutes;
+    return { minutes, lastPublished };
   }
 
   /**

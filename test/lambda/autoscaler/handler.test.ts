@@ -8,7 +8,7 @@ import {
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AlarmEvent, createHandler } from '../../../lambda/autoscaler/handler';
+import { AlarmEvent, createHandler, UNPUBLISHED_MINUTES } from '../../../lambda/autoscaler/handler';
 import { LEVEL_MINUTES } from '../../../lambda/autoscaler/policy';
 import { DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, StreamScalingConfig, thresholdFor } from '../../../src/private/autoscaler-config';
 
@@ -36,12 +36,13 @@ function alarmEvent(role: string, state = 'ALARM', stream = STREAM): AlarmEvent 
 
 /**
  * GetMetricData returns `shards` shards' worth of bytes (2 KiB records) for every minute asked, or
- * for each minute what `shards` gives for its epoch milliseconds.
+ * for each minute what `shards` gives for its epoch milliseconds. Minutes from `unpublishedFrom`
+ * on have no datapoint, as in CloudWatch before it publishes them.
  */
-function metricsAt(shards: number | ((t: number) => number), throttledRecords = 0) {
+function metricsAt(shards: number | ((t: number) => number), throttledRecords = 0, unpublishedFrom = Number.POSITIVE_INFINITY) {
   cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
     const start = new Date(input.StartTime).getTime();
-    const end = new Date(input.EndTime).getTime();
+    const end = Math.min(new Date(input.EndTime).getTime(), unpublishedFrom);
     const timestamps: Date[] = [];
     for (let t = start; t < end; t += MINUTE_MS) timestamps.push(new Date(t));
     const value = (id: string, t: Date) => {
@@ -297,7 +298,8 @@ describe('autoscaler handler', () => {
       new Date(c.args[0].input.StartTime!).getTime(), new Date(c.args[0].input.EndTime!).getTime(),
     ]);
     const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
-    expect(ranges[0]).toEqual([minuteStart - CONFIG.lookbackMinutes * MINUTE_MS, minuteStart]);
+    // The last hour, and the minutes CloudWatch may not have published yet.
+    expect(ranges[0]).toEqual([minuteStart - (CONFIG.lookbackMinutes + UNPUBLISHED_MINUTES) * MINUTE_MS, minuteStart]);
     // Best first: the same time a week ago, then a day ago.
     // Each from LEVEL_MINUTES before, to compare that day's level with today's.
     const week = 7 * 24 * 60 * MINUTE_MS;
@@ -341,6 +343,22 @@ describe('autoscaler handler', () => {
     expect(unscaled.decision?.historyScale).toBe(1);
     expect(unscaled.outcome).toBe('requested');
     expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(32);
+  });
+
+  test('minutes CloudWatch has not published yet are left out, not read as quiet; history follows the last published one', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 16);
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    // Today: 11 shards' worth, but the last minute has no datapoint yet. A week and a day ago:
+    // 40, and 1,000 in the minute after the LEVEL_MINUTES that match the last published minute.
+    const marks = new Set([7 * 24 * 60 * MINUTE_MS, 24 * 60 * MINUTE_MS].map((offset) => end - offset - MINUTE_MS));
+    metricsAt((t) => (t >= NOW - 12 * 60 * MINUTE_MS ? 11 : marks.has(t) ? 1000 : 40), 0, end - MINUTE_MS);
+    const [outcome] = await handler(alarmEvent('ScaleDown'));
+    // Read as a quiet minute, the last one would lower today's level to 11 x 29/30; read a
+    // minute late, the history's level would take in the 1,000.
+    expect(outcome.decision?.historyScale).toBeCloseTo(11 / 40, 4);
+    const ranges = cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => new Date(c.args[0].input.StartTime!).getTime());
+    expect(ranges[1]).toBe(end - MINUTE_MS - 7 * 24 * 60 * MINUTE_MS - LEVEL_MINUTES * MINUTE_MS);
   });
 
   test('a ScaleDown alarm on a stream at minShards is left in ALARM, so a quiet stream does not invoke every minute', async () => {
