@@ -29,6 +29,12 @@ import {
 
 export interface HandlerDeps {
   readonly kinesis: KinesisClient;
+  /**
+   * The client UpdateShardCount is sent with. One attempt, so that a reshard whose response is
+   * lost is not retried into a ResourceInUseException, and a refusal is not retried as a throttle.
+   * Defaults to `kinesis`.
+   */
+  readonly kinesisReshard?: KinesisClient;
   readonly cloudwatch: CloudWatchClient;
   readonly dynamodb: DynamoDBClient;
   readonly tableName: string;
@@ -129,14 +135,19 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       // A persisting condition triggers the handler again only if its alarm leaves ALARM: put it
       // back to OK, also when this invocation was skipped (another one holds the lock) or failed.
       // Not a ScaleDown alarm at minShards: nothing can come of it until the stream grows.
+      // `shards` is the count asked for when this invocation resharded.
       if (trigger !== 'Reconcile' && shouldResetAlarm(trigger, shards, config)) {
-        await deps.cloudwatch.send(new SetAlarmStateCommand({
-          AlarmName: alarmName(config.streamName, trigger),
-          StateValue: 'OK',
-          StateReason: 'Handled by the cdk-kinesis-kit shard autoscaler; evaluated again at the next period.',
-        })).catch((err) => warn(config, 'SetAlarmState', err));
+        await resetAlarm(config, trigger);
       }
     }
+  }
+
+  async function resetAlarm(config: StreamScalingConfig, role: AlarmRole): Promise<void> {
+    await deps.cloudwatch.send(new SetAlarmStateCommand({
+      AlarmName: alarmName(config.streamName, role),
+      StateValue: 'OK',
+      StateReason: 'Handled by the cdk-kinesis-kit shard autoscaler; evaluated again at the next period.',
+    })).catch((err) => warn(config, 'SetAlarmState', err));
   }
 
   async function decideAndAct(config: StreamScalingConfig, trigger: Trigger, seen: (shards: number) => void): Promise<Outcome> {
@@ -194,18 +205,31 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       }
 
       try {
-        await deps.kinesis.send(new UpdateShardCountCommand({
+        await (deps.kinesisReshard ?? deps.kinesis).send(new UpdateShardCountCommand({
           StreamName: streamName,
           TargetShardCount: decision.targetShards,
           ScalingType: 'UNIFORM_SCALING',
         }));
       } catch (err) {
+        // Kinesis refused it (a 4xx error): nothing changed. Any other failure (a 5xx, a timeout, a
+        // lost connection) may have come after the reshard was applied: it counts against the
+        // 24-hour budget, so that the budget errs on the side of fewer calls.
+        if ((err as { $fault?: string }).$fault !== 'client') {
+          await recordCall(streamName, owner, [...calls, now()]);
+        }
         return failure(config, trigger, 'UpdateShardCount', err, decision);
       }
       await recordCall(streamName, owner, [...calls, now()]);
+      seen(decision.targetShards);
       // The new count applies when the stream is ACTIVE again; the alarms move to it now, so that
       // ScaleUp does not fire again for a capacity already on its way. Throttles still alarm.
       await syncThresholds(config, decision.targetShards).catch((err) => warn(config, 'PutMetricAlarm', err));
+      // A ScaleDown alarm left in ALARM (at minShards, or still breaching) would not fire again for
+      // the new threshold until it leaves ALARM: put it back to OK, unless the new count is
+      // minShards. When ScaleDown triggered this invocation, handleStream does it.
+      if (trigger !== 'ScaleDown' && shouldResetAlarm('ScaleDown', decision.targetShards, config)) {
+        await resetAlarm(config, 'ScaleDown');
+      }
       return report(config, trigger, 'requested', decision.reason, decision);
     } finally {
       await releaseLock(streamName, owner).catch((err) => warn(config, 'DynamoDB', err));
@@ -333,6 +357,13 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         NextToken: nextToken,
       }));
       for (const result of out.MetricDataResults ?? []) {
+        // PartialData means more pages follow (NextToken); anything else but Complete is a failed
+        // read, which must not be taken for minutes without writes.
+        if (result.StatusCode && result.StatusCode !== 'Complete' && result.StatusCode !== 'PartialData') {
+          const err = new Error(`${result.Id}: StatusCode ${result.StatusCode}`);
+          err.name = 'IncompleteMetricData';
+          throw err;
+        }
         const target = values[result.Id ?? ''];
         (result.Timestamps ?? []).forEach((ts, i) => target?.set(new Date(ts).getTime(), result.Values?.[i] ?? 0));
       }
@@ -441,6 +472,8 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       meaning = 'Kinesis refused the reshard (the 24 h call limit, the shard limit, or the rate limit); nothing was changed';
     } else if (THROTTLING_ERRORS.has(name)) {
       meaning = 'the API call was throttled after retries; the alarm triggers again at the next period';
+    } else if (name === 'IncompleteMetricData') {
+      meaning = 'CloudWatch did not return the stream\'s metrics; nothing was changed; the alarm triggers again at the next period';
     } else if (name === 'InvalidArgumentException') {
       meaning = 'Kinesis rejected the target shard count; nothing was changed';
     } else {
@@ -455,8 +488,12 @@ function isAlarmEvent(event: AutoscalerEvent): event is AlarmEvent {
   return (event as AlarmEvent).source === 'aws.cloudwatch' && (event as AlarmEvent).alarmData !== undefined;
 }
 
-/** The PutMetricAlarm input that recreates an alarm as DescribeAlarms returned it. */
+/**
+ * The PutMetricAlarm input that recreates an alarm as DescribeAlarms returned it. An alarm on
+ * metric math (`Metrics`) takes none of the single-metric fields.
+ */
 export function alarmDefinition(alarm: MetricAlarm): PutMetricAlarmCommandInput {
+  const single = (alarm.Metrics ?? []).length === 0;
   return {
     AlarmName: alarm.AlarmName,
     AlarmDescription: alarm.AlarmDescription,
@@ -464,13 +501,15 @@ export function alarmDefinition(alarm: MetricAlarm): PutMetricAlarmCommandInput 
     OKActions: alarm.OKActions,
     AlarmActions: alarm.AlarmActions,
     InsufficientDataActions: alarm.InsufficientDataActions,
-    MetricName: alarm.MetricName,
-    Namespace: alarm.Namespace,
-    Statistic: alarm.Statistic,
-    ExtendedStatistic: alarm.ExtendedStatistic,
-    Dimensions: alarm.Dimensions,
-    Period: alarm.Period,
-    Unit: alarm.Unit,
+    ...(single ? {
+      MetricName: alarm.MetricName,
+      Namespace: alarm.Namespace,
+      Statistic: alarm.Statistic,
+      ExtendedStatistic: alarm.ExtendedStatistic,
+      Dimensions: alarm.Dimensions,
+      Period: alarm.Period,
+      Unit: alarm.Unit,
+    } : {}),
     EvaluationPeriods: alarm.EvaluationPeriods,
     DatapointsToAlarm: alarm.DatapointsToAlarm,
     Threshold: alarm.Threshold,
@@ -479,6 +518,11 @@ export function alarmDefinition(alarm: MetricAlarm): PutMetricAlarmCommandInput 
     EvaluateLowSampleCountPercentile: alarm.EvaluateLowSampleCountPercentile,
     Metrics: alarm.Metrics,
     ThresholdMetricId: alarm.ThresholdMetricId,
+    EvaluationWindow: alarm.EvaluationWindow,
+    WarmUpConfiguration: alarm.WarmUpConfiguration,
+    EvaluationCriteria: alarm.EvaluationCriteria,
+    EvaluationInterval: alarm.EvaluationInterval,
+    ActionConfiguration: alarm.ActionConfiguration,
   };
 }
 

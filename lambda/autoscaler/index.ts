@@ -13,6 +13,8 @@ const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
 
 const run = createHandler({
   kinesis: new KinesisClient(clientConfig),
+  // One attempt: see HandlerDeps.kinesisReshard.
+  kinesisReshard: new KinesisClient({ maxAttempts: 1 }),
   cloudwatch: new CloudWatchClient(clientConfig),
   dynamodb: new DynamoDBClient(clientConfig),
   tableName: process.env[ENV_STATE_TABLE] ?? '',

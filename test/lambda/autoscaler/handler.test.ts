@@ -20,9 +20,13 @@ const kinesisMock = mockClient(KinesisClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
 const dynamoMock = mockClient(DynamoDBClient);
 
-function awsError(name: string, message = name): Error {
+/** An error as the SDK throws it; `fault` is 'client' for 4xx service errors, 'server' for 5xx, 'none' for others. */
+function awsError(name: string, message = name, fault: 'client' | 'server' | 'none' = 'client'): Error {
   const err = new Error(message);
   err.name = name;
+  if (fault !== 'none') {
+    Object.assign(err, { $fault: fault });
+  }
   return err;
 }
 
@@ -136,10 +140,15 @@ describe('autoscaler handler', () => {
     ]);
     expect(puts[0].AlarmActions).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:f']);
     expect(puts[0].Metrics).toEqual([{ Id: 'expr_1', Expression: 'x' }]);
-    // The alarm goes back to OK so a persisting condition triggers again.
-    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)[0].args[0].input).toMatchObject({
-      AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleUp`, StateValue: 'OK',
-    });
+    // Metric-math alarms keep none of the single-metric fields.
+    expect(puts[0]).not.toHaveProperty('Dimensions');
+    expect(puts[0]).not.toHaveProperty('Period');
+    // The alarm goes back to OK so a persisting condition triggers again, and so does ScaleDown,
+    // so that it is evaluated afresh against its new threshold.
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand).map((c) => [c.args[0].input.AlarmName, c.args[0].input.StateValue])).toEqual([
+      [`KinesisKitAutoscaler-${STREAM}-ScaleDown`, 'OK'],
+      [`KinesisKitAutoscaler-${STREAM}-ScaleUp`, 'OK'],
+    ]);
     // A structured, embedded-metric-format line for the decision.
     const decision = lines.find((l) => l._aws);
     expect(decision).toMatchObject({
@@ -209,6 +218,44 @@ describe('autoscaler handler', () => {
     expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
     expect(dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.UpdateExpression)).toContain('SET lockUntil = :zero');
     expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(1);
+  });
+
+  test('a reshard whose outcome is unknown (a 5xx, a timeout) counts against the budget', async () => {
+    for (const err of [awsError('InternalFailure', 'internal', 'server'), awsError('TimeoutError', 'socket timed out', 'none')]) {
+      dynamoMock.resetHistory();
+      kinesisMock.resetHistory();
+      const { handler } = setup();
+      streamIs('ACTIVE', 4);
+      metricsAt(5);
+      kinesisMock.on(UpdateShardCountCommand).rejects(err);
+      // Unexpected errors are rethrown for Lambda's retries and the dead-letter queue.
+      await expect(handler(alarmEvent('ScaleUp'))).rejects.toThrow(err.message);
+      expect(dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.UpdateExpression)).toContain('SET calls = :calls');
+      expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(1);
+    }
+  });
+
+  test('a scale-up from minShards triggered by the ScaleDown alarm puts that alarm back to OK', async () => {
+    // At minShards, a ScaleDown alarm is left in ALARM; after the stream grows it must be able to fire again.
+    const { handler } = setup();
+    streamIs('ACTIVE', CONFIG.minShards);
+    metricsAt(CONFIG.minShards * 1.2);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    const [outcome] = await handler(alarmEvent('ScaleDown'));
+    expect(outcome.decision?.action).toBe('scale-up');
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand).map((c) => c.args[0].input.AlarmName)).toEqual([`KinesisKitAutoscaler-${STREAM}-ScaleDown`]);
+  });
+
+  test('a failed metric read is not taken for a quiet stream', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 8);
+    cloudwatchMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: ['bytes', 'records', 'throttled'].map((Id) => ({ Id, StatusCode: 'InternalError', Timestamps: [], Values: [] })),
+    });
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('failed');
+    expect(outcome.message).toMatch(/did not return the stream's metrics/);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(0);
   });
 
   test('survives a stream that no longer exists', async () => {
