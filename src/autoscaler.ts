@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token, TokenComparison, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -178,9 +178,12 @@ export interface ShardAutoscalerProps extends ShardAutoscalingOptions {
 export class ShardAutoscaler extends Construct {
   /**
    * Sets the reserved concurrency of the stack's autoscaler function (one per stack, shared by
-   * all its autoscaled streams). By default it reserves 5, which needs an account concurrency
-   * quota of at least 15 (Lambda keeps 10 unreserved); pass `undefined` to reserve none, for
-   * accounts with the minimum quota of 10.
+   * all its autoscaled streams). By default it reserves 5, so that the autoscaler still runs
+   * when other functions use all of the account's concurrency. Lambda keeps part of the account's
+   * concurrency unreserved: with the default quota of 1,000, a function may reserve up to the
+   * unreserved amount minus 100. In an account with a low quota, where the deployment fails with
+   * "decreases account's UnreservedConcurrentExecution below its minimum value", pass
+   * `undefined` to reserve none.
    *
    * @param scope any construct in the stack
    * @param reservedConcurrentExecutions 1 to 1,000, or undefined for none
@@ -389,6 +392,14 @@ function validate(scope: Construct, props: ShardAutoscalerProps): number {
   if (props.stream instanceof KinesisStream && props.stream.streamMode === kinesis.StreamMode.ON_DEMAND) {
     throw new KinesisKitValidationError(scope,
       'autoscaling needs a provisioned stream, got an ON_DEMAND stream: on-demand streams scale themselves');
+  }
+  // The function addresses streams by name, with its own account's credentials, in its region.
+  const stack = Stack.of(scope);
+  for (const [part, theirs, ours] of [['account', props.stream.env.account, stack.account], ['region', props.stream.env.region, stack.region]]) {
+    if (Token.compareStrings(theirs, ours) === TokenComparison.DIFFERENT) {
+      throw new KinesisKitValidationError(scope,
+        `stream must be in the stack's ${part} (${ours}): the autoscaler reaches streams by name, got a stream in ${part} ${theirs}`);
+    }
   }
   checkInteger(scope, 'minShards', props.minShards);
   checkInteger(scope, 'maxShards', props.maxShards);

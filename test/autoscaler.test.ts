@@ -309,6 +309,16 @@ describe('ShardAutoscaler validation', () => {
     expect(names).toContain('KinesisKitAutoscaler-imported-ScaleUp');
   });
 
+  test('a stream in another account or region is rejected: the autoscaler reaches streams by name', () => {
+    const stack = new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const otherAccount = KinesisStream.fromKinesisStreamArn(stack, 'OtherAccount', 'arn:aws:kinesis:eu-west-1:210987654321:stream/theirs');
+    expect(() => new ShardAutoscaler(stack, 'Scaler', { stream: otherAccount, minShards: 1, maxShards: 4, initialShardCount: 2 }))
+      .toThrow(/TestStack\/Scaler: stream must be in the stack's account \(123456789012\): the autoscaler reaches streams by name, got a stream in account 210987654321/);
+    const otherRegion = KinesisStream.fromKinesisStreamArn(stack, 'OtherRegion', 'arn:aws:kinesis:us-east-1:123456789012:stream/theirs');
+    expect(() => new ShardAutoscaler(stack, 'Scaler2', { stream: otherRegion, minShards: 1, maxShards: 4, initialShardCount: 2 }))
+      .toThrow(/stream must be in the stack's region \(eu-west-1\): the autoscaler reaches streams by name, got a stream in region us-east-1/);
+  });
+
   test('unresolved tokens skip the checks', () => {
     const stack = newStack();
     const min = new CfnParameter(stack, 'Min', { type: 'Number' }).valueAsNumber;
