@@ -219,7 +219,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         }
         return failure(config, trigger, 'UpdateShardCount', err, decision);
       }
-      await recordCall(streamName, owner, [...calls, now()]);
+      const recorded = await recordCall(streamName, owner, [...calls, now()]);
       seen(decision.targetShards);
       // The new count applies when the stream is ACTIVE again; the alarms move to it now, so that
       // ScaleUp does not fire again for a capacity already on its way. Throttles still alarm.
@@ -230,7 +230,11 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       if (trigger !== 'ScaleDown' && shouldResetAlarm('ScaleDown', decision.targetShards, config)) {
         await resetAlarm(config, 'ScaleDown');
       }
-      return report(config, trigger, 'requested', decision.reason, decision);
+      // A call that could not be recorded makes the budget look larger than it is: it counts as a
+      // failure, so that an alarm on Failures sees it.
+      return recorded
+        ? report(config, trigger, 'requested', decision.reason, decision)
+        : report(config, trigger, 'requested', `${decision.reason}; the call could not be recorded in the state table`, decision, true);
     } finally {
       await releaseLock(streamName, owner).catch((err) => warn(config, 'DynamoDB', err));
     }
@@ -266,10 +270,10 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     }
   }
 
-  /** Stores the call history, dropping calls older than 24 hours. */
-  async function recordCall(streamName: string, owner: string, calls: number[]): Promise<void> {
+  /** Stores the call history, dropping calls older than 24 hours; false if that failed. */
+  async function recordCall(streamName: string, owner: string, calls: number[]): Promise<boolean> {
     const since = now() - DAY_MS;
-    await deps.dynamodb.send(new UpdateItemCommand({
+    return deps.dynamodb.send(new UpdateItemCommand({
       TableName: deps.tableName,
       Key: { streamName: { S: streamName } },
       UpdateExpression: 'SET calls = :calls',
@@ -278,10 +282,11 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         ':calls': { L: calls.filter((c) => c > since).map((c) => ({ N: String(c) })) },
         ':owner': { S: owner },
       },
-    })).catch((err) => {
+    })).then(() => true, (err) => {
       // The call went through; losing its record only makes the budget look larger than it is,
       // and Kinesis's own limit (LimitExceededException) still applies.
       log({ level: 'ERROR', streamName, message: 'could not record the UpdateShardCount call', error: errorText(err) });
+      return false;
     });
   }
 
@@ -410,7 +415,9 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     }
   }
 
-  function report(config: StreamScalingConfig, trigger: Trigger, outcome: string, message: string, decision?: Decision): Outcome {
+  function report(
+    config: StreamScalingConfig, trigger: Trigger, outcome: string, message: string, decision?: Decision, failedSideCall = false,
+  ): Outcome {
     const t = now();
     const scaled = outcome === 'requested' ? 1 : 0;
     log({
@@ -445,7 +452,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       ScalingActions: scaled,
       ScaleUps: scaled && decision?.action === 'scale-up' ? 1 : 0,
       ScaleDowns: scaled && decision?.action === 'scale-down' ? 1 : 0,
-      Failures: outcome === 'failed' ? 1 : 0,
+      Failures: outcome === 'failed' || failedSideCall ? 1 : 0,
       AtMaxShards: decision && decision.desiredShards > config.maxShards && decision.currentShards >= config.maxShards ? 1 : 0,
       ...(decision ? {
         CurrentShards: decision.currentShards,

@@ -235,6 +235,19 @@ describe('autoscaler handler', () => {
     }
   });
 
+  test('a reshard whose record cannot be stored still counts, and is reported as a failure', async () => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(5);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    dynamoMock.on(UpdateItemCommand, { UpdateExpression: 'SET calls = :calls' }).rejects(awsError('ProvisionedThroughputExceededException'));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('requested');
+    expect(outcome.message).toMatch(/the call could not be recorded in the state table/);
+    expect(lines.find((l) => l._aws)).toMatchObject({ outcome: 'requested', ScalingActions: 1, Failures: 1 });
+    expect(lines.find((l) => l.message === 'could not record the UpdateShardCount call')).toMatchObject({ level: 'ERROR' });
+  });
+
   test('a scale-up from minShards triggered by the ScaleDown alarm puts that alarm back to OK', async () => {
     // At minShards, a ScaleDown alarm is left in ALARM; after the stream grows it must be able to fire again.
     const { handler } = setup();
