@@ -24,6 +24,8 @@ import {
   LAMBDA_ENVIRONMENT_BYTES,
   MAX_CALLS_PER_24H,
   METRICS_NAMESPACE,
+  SCHEDULE_AHEAD_MINUTES,
+  SCHEDULE_MINUTES,
   SHARD_BYTES_PER_MINUTE,
   SHARD_RECORDS_PER_MINUTE,
   StreamScalingConfig,
@@ -110,7 +112,9 @@ export interface ShardAutoscalingOptions {
    * large steps. History is levelled to today's traffic: when the mean demand of the last 30
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
    * minutes then (a Saturday read from a Friday, a holiday), the whole forecast is multiplied by
-   * that ratio. It is never scaled up.
+   * that ratio. It is never scaled up. An EventBridge rule every 15 minutes also invokes the
+   * function, which scales a predictive stream up ahead of a peak its history expects within the
+   * next 20 minutes, before the alarms could see it.
    *
    * @default true
    */
@@ -168,7 +172,8 @@ export interface ShardAutoscalerProps extends ShardAutoscalingOptions {
  * Lambda function directly (a Lambda alarm action): ScaleUp (one busy minute), Throttled (any
  * WriteProvisionedThroughputExceeded) and ScaleDown (a quiet stretch). The function, one per stack
  * for all autoscaled streams, reads the stream's real state, decides with a pure policy, and calls
- * UpdateShardCount within Kinesis's rules and a planned 24-hour budget of calls.
+ * UpdateShardCount within Kinesis's rules and a planned 24-hour budget of calls. A rule every 15
+ * minutes also invokes it, to scale predictive streams up ahead of peaks their history expects.
  *
  * A later `cdk deploy` does not undo its work: the template keeps the initial shard count, which
  * CloudFormation only applies when it changes, and the function rewrites the alarms' thresholds
@@ -567,6 +572,16 @@ class AutoscalerRuntime extends Construct {
       targets: [new targets.LambdaFunction(this.function, {
         event: events.RuleTargetInput.fromObject({ action: 'reconcile' }),
         retryAttempts: 2,
+      })],
+    });
+
+    new events.Rule(this, 'Schedule', {
+      description: `Checks the predictive autoscaled streams for peaks their history expects within ${SCHEDULE_AHEAD_MINUTES} minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(SCHEDULE_MINUTES)),
+      targets: [new targets.LambdaFunction(this.function, {
+        event: events.RuleTargetInput.fromObject({ action: 'schedule' }),
+        // The next check comes within SCHEDULE_MINUTES.
+        retryAttempts: 0,
       })],
     });
 

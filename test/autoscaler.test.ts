@@ -206,6 +206,16 @@ describe('ShardAutoscaler function', () => {
     });
   });
 
+  test('every 15 minutes a rule asks the function to check for peaks that history expects soon', () => {
+    const { template } = autoscaledStack();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ action: 'schedule' }), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    // One rule per stack, as there is one function.
+    expect(Object.values(template.findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.ScheduleExpression)).toHaveLength(1);
+  });
+
   test('logs go to a log group encrypted with a rotating key that CloudWatch Logs may use; concurrency is reserved', () => {
     const { template } = autoscaledStack();
     const keyId = Object.keys(template.findResources('AWS::KMS::Key')).find((k) => k.includes('LogsKey'))!;

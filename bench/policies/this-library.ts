@@ -25,7 +25,7 @@ export function thisLibraryConfig(): Omit<StreamScalingConfig, 'streamName'> {
 /** One handler invocation, for tests and debugging. */
 export interface Invocation {
   readonly minute: number;
-  readonly trigger: AlarmRole;
+  readonly trigger: policy.Trigger;
   readonly decision: policy.Decision;
   /** Whether the simulator accepted the UpdateShardCount call; undefined when none was made. */
   readonly accepted?: boolean;
@@ -78,17 +78,22 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
       this.state[role] = next;
     }
     for (const role of triggered) {
-      const shards = ctx.shards;
-      this.invoke(ctx, role);
-      // The handler sets the alarm back to OK (as policy.shouldResetAlarm says), so a lasting
-      // condition triggers it again.
-      if (policy.shouldResetAlarm(role, shards, this.config)) {
+      const seen = ctx.shards;
+      const target = this.invoke(ctx, role);
+      // The handler sets the alarm back to OK (as policy.shouldResetAlarm says, for the count it
+      // asked for if it resharded), so a lasting condition triggers it again.
+      if (policy.shouldResetAlarm(role, target ?? seen, this.config)) {
         this.state[role] = 'OK';
       }
     }
+    // The scheduled check (an EventBridge rule every SCHEDULE_MINUTES) for predictive streams.
+    if (this.config.predictive && ctx.minute % policy.SCHEDULE_MINUTES === 0) {
+      this.invoke(ctx, 'Schedule');
+    }
   }
 
-  private invoke(ctx: DecisionContext, trigger: AlarmRole): void {
+  /** Runs the handler's decision; returns the shard count asked for if the call was accepted. */
+  private invoke(ctx: DecisionContext, trigger: policy.Trigger): number | undefined {
     const t = ctx.minute;
     const { lookbackMinutes, forecastMinutes, predictive } = this.config;
     // The handler's windows: the clock minutes of the end of `recent`, then what followed.
@@ -115,13 +120,19 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
     const decision = policy.decide(input);
     if (decision.action === 'none') {
       this.invocations.push({ minute: t, trigger, decision });
-      return;
+      return undefined;
     }
     const result = ctx.updateShardCount(decision.targetShards);
-    if (result.accepted) {
-      // The handler rewrites the ScaleUp and ScaleDown thresholds for the new count at once.
-      this.thresholdShards = decision.targetShards;
-    }
     this.invocations.push({ minute: t, trigger, decision, accepted: result.accepted });
+    if (!result.accepted) {
+      return undefined;
+    }
+    // The handler rewrites the ScaleUp and ScaleDown thresholds for the new count at once, and
+    // puts the ScaleDown alarm back to OK (unless the new count is minShards).
+    this.thresholdShards = decision.targetShards;
+    if (trigger !== 'ScaleDown' && policy.shouldResetAlarm('ScaleDown', decision.targetShards, this.config)) {
+      this.state.ScaleDown = 'OK';
+    }
+    return decision.targetShards;
   }
 }

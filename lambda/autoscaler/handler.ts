@@ -62,7 +62,12 @@ export interface ReconcileEvent {
   readonly 'detail-type'?: string;
 }
 
-export type AutoscalerEvent = AlarmEvent | ReconcileEvent;
+/** The scheduled check for peaks that history expects soon (every `SCHEDULE_MINUTES`). */
+export interface ScheduleEvent {
+  readonly action: 'schedule';
+}
+
+export type AutoscalerEvent = AlarmEvent | ReconcileEvent | ScheduleEvent;
 
 /** The outcome of one stream's handling, for logs and tests. */
 export interface Outcome {
@@ -110,12 +115,14 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       return [await handleStream(config, parsed.role)];
     }
     // Reconcile: after a deployment, every stream's alarms get thresholds for its real shard count.
+    // Schedule: every predictive stream is checked for a peak that history expects soon.
     // One stream's unexpected error does not stop the others; it is rethrown at the end.
+    const scheduled = (event as ScheduleEvent).action === 'schedule';
     const outcomes: Outcome[] = [];
     const errors: unknown[] = [];
-    for (const config of deps.streams) {
+    for (const config of deps.streams.filter((c) => !scheduled || c.predictive)) {
       try {
-        outcomes.push(await handleStream(config, 'Reconcile'));
+        outcomes.push(await handleStream(config, scheduled ? 'Schedule' : 'Reconcile'));
       } catch (err) {
         errors.push(err);
       }
@@ -136,7 +143,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       // back to OK, also when this invocation was skipped (another one holds the lock) or failed.
       // Not a ScaleDown alarm at minShards: nothing can come of it until the stream grows.
       // `shards` is the count asked for when this invocation resharded.
-      if (trigger !== 'Reconcile' && shouldResetAlarm(trigger, shards, config)) {
+      if (trigger !== 'Reconcile' && trigger !== 'Schedule' && shouldResetAlarm(trigger, shards, config)) {
         await resetAlarm(config, trigger);
       }
     }

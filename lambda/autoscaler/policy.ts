@@ -8,6 +8,8 @@ import {
   AlarmRole,
   DAY_MS,
   MAX_CALLS_PER_24H,
+  SCHEDULE_AHEAD_MINUTES,
+  SCHEDULE_MINUTES,
   SHARD_BYTES_PER_MINUTE,
   SHARD_RECORDS_PER_MINUTE,
   StreamScalingConfig,
@@ -34,8 +36,13 @@ export interface HistoryWindow {
   readonly after: MinuteMetrics[];
 }
 
-/** What triggered the decision. */
-export type Trigger = AlarmRole | 'Reconcile';
+/**
+ * What triggered the decision: an alarm, the check after a deployment, or the scheduled check
+ * for peaks that history expects soon.
+ */
+export type Trigger = AlarmRole | 'Reconcile' | 'Schedule';
+
+export { SCHEDULE_AHEAD_MINUTES, SCHEDULE_MINUTES };
 
 export interface PolicyInput {
   /** Decision time, epoch milliseconds. */
@@ -202,8 +209,10 @@ export function decide(input: PolicyInput): Decision {
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1 };
   const history = levelled.forecast;
+  // What history expects within SCHEDULE_AHEAD_MINUTES, which the scheduled check acts on.
+  const soon = input.trigger === 'Schedule' ? peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)) : 0;
   const forecastPeak = config.predictive
-    ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES))
+    ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES), soon)
     : 0;
   const farPeak = peak(history);
   const need = Math.max(recentPeak, forecastPeak);
@@ -229,6 +238,13 @@ export function decide(input: PolicyInput): Decision {
   }
   if (used >= MAX_CALLS_PER_24H) {
     return none(`${used} UpdateShardCount calls in the last 24 h: the budget of ${MAX_CALLS_PER_24H} is spent`);
+  }
+  // The scheduled check only meets a peak that history expects before the alarms could: one that
+  // reaches scaleUpThreshold within SCHEDULE_AHEAD_MINUTES. It then decides like an alarm would.
+  if (input.trigger === 'Schedule') {
+    if (soon < n * config.scaleUpThreshold) {
+      return none(`scheduled check: history expects ${soon.toFixed(2)} shards' worth within ${SCHEDULE_AHEAD_MINUTES} min, which ${n} shards take`);
+    }
   }
 
   if (wanted > config.maxShards && n === config.maxShards) {

@@ -42,6 +42,14 @@ export const SHARD_RECORDS_PER_MINUTE = 60 * 1000;
 export const USED_SHARDS_EXPRESSION =
   `MAX([FILL(bytes, 0) / ${SHARD_BYTES_PER_MINUTE}, FILL(records, 0) / ${SHARD_RECORDS_PER_MINUTE}])`;
 
+/** How often the scheduled check for peaks that history expects soon runs (an EventBridge rule). */
+export const SCHEDULE_MINUTES = 15;
+/**
+ * How far ahead the scheduled check looks: the time to the next check, plus a reshard, plus
+ * margin. A scheduled check acts only on a peak history expects within these minutes.
+ */
+export const SCHEDULE_AHEAD_MINUTES = 20;
+
 /** Kinesis's UpdateShardCount rule: at most this many calls per stream in any rolling 24 hours. */
 export const MAX_CALLS_PER_24H = 10;
 export const DAY_MS = 24 * 60 * 60 * 1000;

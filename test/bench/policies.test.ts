@@ -69,7 +69,8 @@ describe('this-library', () => {
     // A quiet first day, then a step on the second that the ScaleUp alarm sees.
     const policy = new ThisLibraryPolicy(10);
     const run = simulateProvisioned(step(day + 200, day + 100, 7, 10.5), policy, { initialShards: 10 });
-    const withHistory = spy.mock.calls.filter(([input]) => input.history.length > 0);
+    // Those with a whole LEVEL_MINUTES of the first day before them.
+    const withHistory = spy.mock.calls.filter(([input]) => input.history.length > 0 && input.now / 60_000 >= day + 1 + policyModule.LEVEL_MINUTES);
     expect(withHistory.length).toBeGreaterThan(0);
     for (const [input] of withHistory) {
       const t = input.now / 60_000;

@@ -341,6 +341,34 @@ describe('autoscaler handler', () => {
     expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)).toHaveLength(0);
   });
 
+  test('the scheduled check handles predictive streams only, and resets no alarm it did not act on', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    // Today and a week and a day ago: 3 shards' worth, and then 6 in 10 minutes.
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    const soonThen = (t: number) => [7 * 24 * 60 * MINUTE_MS, 24 * 60 * MINUTE_MS].some((offset) => t === end - offset + 10 * MINUTE_MS);
+    metricsAt((t) => (soonThen(t) ? 6 : 3));
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    const [outcome] = await handler({ action: 'schedule' });
+    expect(outcome.trigger).toBe('Schedule');
+    expect(outcome.outcome).toBe('requested');
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(Math.ceil(6 / CONFIG.targetUtilization));
+    // Only ScaleDown, which every reshard puts back to OK.
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand).map((c) => c.args[0].input.AlarmName)).toEqual([`KinesisKitAutoscaler-${STREAM}-ScaleDown`]);
+
+    // A stream that is not predictive is not checked at all.
+    const quiet = createHandler({
+      kinesis: new KinesisClient({ region: 'eu-west-1' }),
+      cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+      tableName: 'state',
+      streams: [{ ...CONFIG, predictive: false }],
+      now: () => NOW,
+      log: () => undefined,
+    });
+    expect(await quiet({ action: 'schedule' })).toEqual([]);
+  });
+
   test('thresholds that already match are not rewritten', async () => {
     const { handler } = setup();
     streamIs('ACTIVE', 4);

@@ -1,5 +1,6 @@
 import {
-  callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, shouldResetAlarm,
+  callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput,
+  SCHEDULE_AHEAD_MINUTES, shouldResetAlarm,
 } from '../../../lambda/autoscaler/policy';
 import { DAY_MS, DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from '../../../src/private/autoscaler-config';
 
@@ -235,6 +236,22 @@ describe('decide', () => {
     expect(d.historyScale).toBe(0);
     expect(d.action).toBe('scale-up');
     expect(d.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
+  });
+
+  test('the scheduled check acts only on a peak history expects within SCHEDULE_AHEAD_MINUTES', () => {
+    const { targetUtilization } = DEFAULT_SCALING;
+    // 10 shards at 7 shards' worth (no alarm would fire); a week ago 16 came at minute `at`.
+    const peakAt = (at: number) => [past(Array.from({ length: 240 }, (_, i) => minute(i === at ? 16 : 7)), 7)];
+    const soon = decide(input({ shards: 10, level: 7, trigger: 'Schedule', history: peakAt(SCHEDULE_AHEAD_MINUTES - 1) }));
+    expect(soon.action).toBe('scale-up');
+    expect(soon.targetShards).toBe(Math.ceil(16 / targetUtilization));
+    const later = decide(input({ shards: 10, level: 7, trigger: 'Schedule', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) }));
+    expect(later.action).toBe('none');
+    expect(later.reason).toMatch(/scheduled check: history expects 7.00 shards' worth within 20 min, which 10 shards take/);
+    // An alarm invocation at the same moment looks a whole lookback ahead.
+    expect(decide(input({ shards: 10, level: 7, trigger: 'ScaleUp', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) })).action).toBe('scale-up');
+    // Without history, the check never acts.
+    expect(decide(input({ shards: 10, level: 7, trigger: 'Schedule' })).action).toBe('none');
   });
 
   test('counts calls in the rolling window only', () => {
