@@ -113,8 +113,9 @@ export interface ShardAutoscalingOptions {
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
    * minutes then (a Saturday read from a Friday, a holiday), the whole forecast is multiplied by
    * that ratio. It is never scaled up. An EventBridge rule every 15 minutes also invokes the
-   * function, which scales a predictive stream up ahead of a peak its history expects within the
-   * next 20 minutes, before the alarms could see it.
+   * function, which scales a predictive stream up when its levelled history expects a peak at
+   * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter),
+   * before the alarms could see it.
    *
    * @default true
    */
@@ -535,7 +536,7 @@ class AutoscalerRuntime extends Construct {
     });
 
     this.function = new lambda.Function(this, 'Function', {
-      description: 'cdk-kinesis-kit shard autoscaler: reshards Kinesis streams when their alarms fire',
+      description: 'cdk-kinesis-kit shard autoscaler: reshards Kinesis streams when their alarms fire, and ahead of peaks their history expects',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
@@ -580,7 +581,8 @@ class AutoscalerRuntime extends Construct {
       schedule: events.Schedule.rate(Duration.minutes(SCHEDULE_MINUTES)),
       targets: [new targets.LambdaFunction(this.function, {
         event: events.RuleTargetInput.fromObject({ action: 'schedule' }),
-        // The next check comes within SCHEDULE_MINUTES.
+        // EventBridge does not retry delivery: the next check comes within SCHEDULE_MINUTES.
+        // Lambda's own retries of a failed invocation, and its dead-letter queue, still apply.
         retryAttempts: 0,
       })],
     });

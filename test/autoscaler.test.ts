@@ -212,8 +212,13 @@ describe('ShardAutoscaler function', () => {
       ScheduleExpression: 'rate(15 minutes)',
       Targets: [Match.objectLike({ Input: JSON.stringify({ action: 'schedule' }), RetryPolicy: { MaximumRetryAttempts: 0 } })],
     });
-    // One rule per stack, as there is one function.
-    expect(Object.values(template.findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.ScheduleExpression)).toHaveLength(1);
+    // One rule per stack, as there is one function, however many streams it scales.
+    const stack = newStack();
+    for (const id of ['Orders', 'Clicks']) {
+      new KinesisStream(stack, id, { capacity: StreamCapacity.provisioned(2), autoscaling: { minShards: 1, maxShards: 8 } });
+    }
+    const rules = Template.fromStack(stack).findResources('AWS::Events::Rule');
+    expect(Object.values(rules).filter((r: any) => r.Properties.ScheduleExpression)).toHaveLength(1);
   });
 
   test('logs go to a log group encrypted with a rotating key that CloudWatch Logs may use; concurrency is reserved', () => {

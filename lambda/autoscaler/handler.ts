@@ -164,7 +164,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     try {
       const lock = await acquireLock(streamName, owner);
       if (!lock) {
-        return report(config, trigger, 'skipped', 'another invocation is handling this stream (duplicate or concurrent alarm)');
+        return report(config, trigger, 'skipped', 'another invocation is handling this stream (a duplicate or concurrent alarm, or a scheduled check)');
       }
       calls = lock;
     } catch (err) {
@@ -314,7 +314,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
   /**
    * Reads the recent minutes and, when predictive, the same time a week and a day ago (one query
    * each): the `LEVEL_MINUTES` that end at the clock minute `recent` ends at, and the
-   * `forecastMinutes` from the last of them on.
+   * `forecastMinutes` that follow them.
    *
    * CloudWatch publishes a minute's datapoints a minute or two after it ends. The last
    * `UNPUBLISHED_MINUTES` minutes, if they have no datapoint yet, are not read as quiet minutes:
@@ -330,10 +330,10 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {
-        const start = end - offset - MINUTE_MS;
-        const from = end - offset - LEVEL_MINUTES * MINUTE_MS;
-        const { minutes: window } = await readWindow(config.streamName, from, start + config.forecastMinutes * MINUTE_MS);
-        const after = window.slice(LEVEL_MINUTES - 1);
+        // One window, split where `recent` ends, a week or a day earlier.
+        const then = end - offset;
+        const { minutes: window } = await readWindow(config.streamName, then - LEVEL_MINUTES * MINUTE_MS, then + config.forecastMinutes * MINUTE_MS);
+        const after = window.slice(LEVEL_MINUTES);
         if (after.some((m) => m.incomingRecords > 0 || m.throttledRecords > 0)) {
           history.push({ before: window.slice(0, LEVEL_MINUTES), after });
         }
@@ -479,15 +479,15 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     const name = (err as Error)?.name ?? 'Error';
     let meaning: string;
     if (name === 'ResourceInUseException') {
-      meaning = 'the stream is being updated or is not ACTIVE; the alarm triggers again at the next period';
+      meaning = 'the stream is being updated or is not ACTIVE; the next alarm period or scheduled check tries again';
     } else if (name === 'ResourceNotFoundException') {
       meaning = 'the stream or alarm does not exist (deleted, or not yet created); nothing was changed';
     } else if (name === 'LimitExceededException' && call === 'UpdateShardCount') {
       meaning = 'Kinesis refused the reshard (the 24 h call limit, the shard limit, or the rate limit); nothing was changed';
     } else if (THROTTLING_ERRORS.has(name)) {
-      meaning = 'the API call was throttled after retries; the alarm triggers again at the next period';
+      meaning = 'the API call was throttled after retries; the next alarm period or scheduled check tries again';
     } else if (name === 'IncompleteMetricData') {
-      meaning = 'CloudWatch did not return the stream\'s metrics; nothing was changed; the alarm triggers again at the next period';
+      meaning = 'CloudWatch did not return the stream\'s metrics; nothing was changed; the next alarm period or scheduled check tries again';
     } else if (name === 'InvalidArgumentException') {
       meaning = 'Kinesis rejected the target shard count; nothing was changed';
     } else {

@@ -75,7 +75,10 @@ export interface Decision {
   readonly desiredShards: number;
   /** Peak demand, in shards' worth per minute, seen in the lookback window. */
   readonly recentPeakShards: number;
-  /** Peak demand expected in the next `lookbackMinutes` (history and trend), in shards' worth. */
+  /**
+   * Peak demand expected in the next `lookbackMinutes` (history and trend), in shards' worth; for
+   * a scheduled check, also in the next `SCHEDULE_AHEAD_MINUTES`.
+   */
   readonly forecastPeakShards: number;
   /** The factor history was scaled by to today's level (see `levelledHistory`); 1 when unscaled. */
   readonly historyScale: number;
@@ -195,6 +198,8 @@ function clamp(value: number, min: number, max: number): number {
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
  * - When predictive, no scale-down while history says the forecast window will need the
  *   current shards again: the call would be spent twice, down and straight back up.
+ * - A scheduled check ('Schedule') acts only on a peak that history expects to reach
+ *   `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`, and then only scales up.
  */
 export function decide(input: PolicyInput): Decision {
   const { config } = input;

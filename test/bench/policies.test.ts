@@ -83,6 +83,16 @@ describe('this-library', () => {
     }
   });
 
+  test('the scheduled check runs every SCHEDULE_MINUTES for a predictive stream, never for one that is not', () => {
+    const spy = jest.spyOn(policyModule, 'decide');
+    simulateProvisioned(step(200, 100, 5, 5), new ThisLibraryPolicy(10), { initialShards: 10 });
+    const scheduled = spy.mock.calls.filter(([input]) => input.trigger === 'Schedule').map(([input]) => input.now / 60_000);
+    expect(scheduled).toEqual(Array.from({ length: 14 }, (_, i) => i * policyModule.SCHEDULE_MINUTES));
+    spy.mockClear();
+    simulateProvisioned(step(200, 100, 5, 5), new ThisLibraryPolicy(10, { ...thisLibraryConfig(), predictive: false }), { initialShards: 10 });
+    expect(spy.mock.calls.filter(([input]) => input.trigger === 'Schedule')).toHaveLength(0);
+  });
+
   test('a decision that changes nothing makes no call', () => {
     const spy = jest.spyOn(policyModule, 'decide').mockImplementation((input) => ({
       action: 'none',

@@ -357,16 +357,16 @@ describe('autoscaler handler', () => {
     expect(cloudwatchMock.commandCalls(SetAlarmStateCommand).map((c) => c.args[0].input.AlarmName)).toEqual([`KinesisKitAutoscaler-${STREAM}-ScaleDown`]);
 
     // A stream that is not predictive is not checked at all.
-    const quiet = createHandler({
+    const mixed = createHandler({
       kinesis: new KinesisClient({ region: 'eu-west-1' }),
       cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
       dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
       tableName: 'state',
-      streams: [{ ...CONFIG, predictive: false }],
+      streams: [{ ...CONFIG, streamName: 'clicks', predictive: false }, CONFIG],
       now: () => NOW,
       log: () => undefined,
     });
-    expect(await quiet({ action: 'schedule' })).toEqual([]);
+    expect((await mixed({ action: 'schedule' })).map((o) => [o.streamName, o.trigger])).toEqual([[STREAM, 'Schedule']]);
   });
 
   test('thresholds that already match are not rewritten', async () => {
@@ -389,10 +389,9 @@ describe('autoscaler handler', () => {
     // The last hour, and the minutes CloudWatch may not have published yet.
     expect(ranges[0]).toEqual([minuteStart - (CONFIG.lookbackMinutes + UNPUBLISHED_MINUTES) * MINUTE_MS, minuteStart]);
     // Best first: the same time a week ago, then a day ago.
-    // Each from LEVEL_MINUTES before, to compare that day's level with today's.
+    // Each from LEVEL_MINUTES before (to compare that day's level with today's) to forecastMinutes after.
     const week = 7 * 24 * 60 * MINUTE_MS;
-    const weekAgo = minuteStart - week - MINUTE_MS;
-    expect(ranges[1]).toEqual([minuteStart - week - LEVEL_MINUTES * MINUTE_MS, weekAgo + CONFIG.forecastMinutes * MINUTE_MS]);
+    expect(ranges[1]).toEqual([minuteStart - week - LEVEL_MINUTES * MINUTE_MS, minuteStart - week + CONFIG.forecastMinutes * MINUTE_MS]);
     expect(ranges[2][0]).toBe(minuteStart - 24 * 60 * MINUTE_MS - LEVEL_MINUTES * MINUTE_MS);
     // Every query carries the StreamName dimension.
     for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {

@@ -250,8 +250,15 @@ describe('decide', () => {
     expect(later.reason).toMatch(/scheduled check: history expects 7.00 shards' worth within 20 min, which 10 shards take/);
     // An alarm invocation at the same moment looks a whole lookback ahead.
     expect(decide(input({ shards: 10, level: 7, trigger: 'ScaleUp', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) })).action).toBe('scale-up');
-    // Without history, the check never acts.
-    expect(decide(input({ shards: 10, level: 7, trigger: 'Schedule' })).action).toBe('none');
+    // Without history, the check never acts, even on a full minute an alarm would act on.
+    const full = [minute(10.2)];
+    expect(decide(input({ shards: 10, recent: full, trigger: 'ScaleUp' })).action).toBe('scale-up');
+    expect(decide(input({ shards: 10, recent: full, trigger: 'Schedule' })).action).toBe('none');
+    // With a lookback shorter than SCHEDULE_AHEAD_MINUTES, the peak it acts on still sizes the stream.
+    const shortLookback = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, lookbackMinutes: 5 };
+    const short = decide(input({ shards: 10, level: 7, trigger: 'Schedule', config: shortLookback, history: peakAt(SCHEDULE_AHEAD_MINUTES - 5) }));
+    expect(short.action).toBe('scale-up');
+    expect(short.forecastPeakShards).toBeCloseTo(16);
   });
 
   test('counts calls in the rolling window only', () => {
