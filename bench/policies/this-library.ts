@@ -11,6 +11,7 @@ import {
   DAY_MS,
   DEFAULT_SCALING,
   MINUTE_MS,
+  SCHEDULE_MINUTES,
   SHARD_BYTES_PER_MINUTE,
   SHARD_RECORDS_PER_MINUTE,
   StreamScalingConfig,
@@ -87,7 +88,7 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
       }
     }
     // The scheduled check (an EventBridge rule every SCHEDULE_MINUTES) for predictive streams.
-    if (this.config.predictive && ctx.minute % policy.SCHEDULE_MINUTES === 0) {
+    if (this.config.predictive && ctx.minute % SCHEDULE_MINUTES === 0) {
       this.invoke(ctx, 'Schedule');
     }
   }

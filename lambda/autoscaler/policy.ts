@@ -9,7 +9,6 @@ import {
   DAY_MS,
   MAX_CALLS_PER_24H,
   SCHEDULE_AHEAD_MINUTES,
-  SCHEDULE_MINUTES,
   SHARD_BYTES_PER_MINUTE,
   SHARD_RECORDS_PER_MINUTE,
   StreamScalingConfig,
@@ -41,8 +40,6 @@ export interface HistoryWindow {
  * for peaks that history expects soon.
  */
 export type Trigger = AlarmRole | 'Reconcile' | 'Schedule';
-
-export { SCHEDULE_AHEAD_MINUTES, SCHEDULE_MINUTES };
 
 export interface PolicyInput {
   /** Decision time, epoch milliseconds. */
@@ -246,10 +243,8 @@ export function decide(input: PolicyInput): Decision {
   }
   // The scheduled check only meets a peak that history expects before the alarms could: one that
   // reaches scaleUpThreshold within SCHEDULE_AHEAD_MINUTES. It then decides like an alarm would.
-  if (input.trigger === 'Schedule') {
-    if (soon < n * config.scaleUpThreshold) {
-      return none(`scheduled check: history expects ${soon.toFixed(2)} shards' worth within ${SCHEDULE_AHEAD_MINUTES} min, which ${n} shards take`);
-    }
+  if (input.trigger === 'Schedule' && soon < n * config.scaleUpThreshold) {
+    return none(`scheduled check: history expects ${soon.toFixed(2)} shards' worth within ${SCHEDULE_AHEAD_MINUTES} min, which ${n} shards take`);
   }
 
   if (wanted > config.maxShards && n === config.maxShards) {

@@ -6,7 +6,7 @@ import { ThisLibraryPolicy, thisLibraryConfig } from '../../bench/policies/this-
 import { initialShards, simulateProvisioned, Trace } from '../../bench/sim';
 import { stepUpX8 } from '../../bench/traces';
 import * as policyModule from '../../lambda/autoscaler/policy';
-import { alarmSpecs, DEFAULT_SCALING, SHARD_BYTES_PER_MINUTE as SBPM } from '../../src/private/autoscaler-config';
+import { alarmSpecs, DEFAULT_SCALING, SCHEDULE_MINUTES, SHARD_BYTES_PER_MINUTE as SBPM } from '../../src/private/autoscaler-config';
 
 /** `minutes` minutes at `before` shards' worth of bytes, then `after` from minute `at`. 2 KB records. */
 function step(minutes: number, at: number, before: number, after: number): Trace {
@@ -87,7 +87,7 @@ describe('this-library', () => {
     const spy = jest.spyOn(policyModule, 'decide');
     simulateProvisioned(step(200, 100, 5, 5), new ThisLibraryPolicy(10), { initialShards: 10 });
     const scheduled = spy.mock.calls.filter(([input]) => input.trigger === 'Schedule').map(([input]) => input.now / 60_000);
-    expect(scheduled).toEqual(Array.from({ length: 14 }, (_, i) => i * policyModule.SCHEDULE_MINUTES));
+    expect(scheduled).toEqual(Array.from({ length: 14 }, (_, i) => i * SCHEDULE_MINUTES));
     spy.mockClear();
     simulateProvisioned(step(200, 100, 5, 5), new ThisLibraryPolicy(10, { ...thisLibraryConfig(), predictive: false }), { initialShards: 10 });
     expect(spy.mock.calls.filter(([input]) => input.trigger === 'Schedule')).toHaveLength(0);

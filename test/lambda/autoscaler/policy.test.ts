@@ -1,8 +1,10 @@
 import {
   callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput,
-  SCHEDULE_AHEAD_MINUTES, shouldResetAlarm,
+  shouldResetAlarm,
 } from '../../../lambda/autoscaler/policy';
-import { DAY_MS, DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE } from '../../../src/private/autoscaler-config';
+import {
+  DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
+} from '../../../src/private/autoscaler-config';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
