@@ -79,13 +79,7 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
       this.state[role] = next;
     }
     for (const role of triggered) {
-      const seen = ctx.shards;
-      const target = this.invoke(ctx, role);
-      // The handler sets the alarm back to OK (as policy.shouldResetAlarm says, for the count it
-      // asked for if it resharded), so a lasting condition triggers it again.
-      if (policy.shouldResetAlarm(role, target ?? seen, this.config)) {
-        this.state[role] = 'OK';
-      }
+      this.invoke(ctx, role);
     }
     // The scheduled check (an EventBridge rule every SCHEDULE_MINUTES) for predictive streams.
     if (this.config.predictive && ctx.minute % SCHEDULE_MINUTES === 0) {
@@ -93,8 +87,20 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
     }
   }
 
-  /** Runs the handler's decision; returns the shard count asked for if the call was accepted. */
-  private invoke(ctx: DecisionContext, trigger: policy.Trigger): number | undefined {
+  /**
+   * Runs the handler's decision and its call, then sets back to OK the alarms the handler would
+   * (policy.alarmsToReset), so that a lasting condition triggers them again.
+   */
+  private invoke(ctx: DecisionContext, trigger: policy.Trigger): void {
+    const seen = ctx.shards;
+    const target = this.decideAndCall(ctx, trigger);
+    for (const role of policy.alarmsToReset(trigger, target ?? seen, target !== undefined, this.config)) {
+      this.state[role] = 'OK';
+    }
+  }
+
+  /** The handler's decision; returns the shard count asked for if the call was accepted. */
+  private decideAndCall(ctx: DecisionContext, trigger: policy.Trigger): number | undefined {
     const t = ctx.minute;
     const { lookbackMinutes, forecastMinutes, predictive } = this.config;
     // The handler's windows: the clock minutes of the end of `recent`, then what followed.
@@ -128,12 +134,8 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
     if (!result.accepted) {
       return undefined;
     }
-    // The handler rewrites the ScaleUp and ScaleDown thresholds for the new count at once, and
-    // puts the ScaleDown alarm back to OK (unless the new count is minShards).
+    // The handler rewrites the ScaleUp and ScaleDown thresholds for the new count at once.
     this.thresholdShards = decision.targetShards;
-    if (trigger !== 'ScaleDown' && policy.shouldResetAlarm('ScaleDown', decision.targetShards, this.config)) {
-      this.state.ScaleDown = 'OK';
-    }
     return decision.targetShards;
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, shouldResetAlarm, Trigger } from './policy';
+import { alarmsToReset, decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger } from './policy';
 import {
   ALARM_ROLES,
   AlarmRole,
@@ -135,16 +135,18 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
 
   async function handleStream(config: StreamScalingConfig, trigger: Trigger): Promise<Outcome> {
     let shards: number | undefined;
+    let resharded = false;
     try {
-      const outcome = await decideAndAct(config, trigger, (n) => { shards = n; });
+      const outcome = await decideAndAct(config, trigger, (n, afterReshard) => {
+        shards = n;
+        resharded = afterReshard;
+      });
       return outcome;
     } finally {
       // A persisting condition triggers the handler again only if its alarm leaves ALARM: put it
       // back to OK, also when this invocation was skipped (another one holds the lock) or failed.
-      // Not a ScaleDown alarm at minShards: nothing can come of it until the stream grows.
-      // `shards` is the count asked for when this invocation resharded.
-      if (trigger !== 'Reconcile' && trigger !== 'Schedule' && shouldResetAlarm(trigger, shards, config)) {
-        await resetAlarm(config, trigger);
+      for (const role of alarmsToReset(trigger, shards, resharded, config)) {
+        await resetAlarm(config, role);
       }
     }
   }
@@ -157,7 +159,9 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     })).catch((err) => warn(config, 'SetAlarmState', err));
   }
 
-  async function decideAndAct(config: StreamScalingConfig, trigger: Trigger, seen: (shards: number) => void): Promise<Outcome> {
+  async function decideAndAct(
+    config: StreamScalingConfig, trigger: Trigger, seen: (shards: number, afterReshard: boolean) => void,
+  ): Promise<Outcome> {
     const streamName = config.streamName;
     const owner = `${now()}-${Math.random().toString(36).slice(2)}`;
     let calls: number[];
@@ -183,7 +187,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       }
       const streamMode = summary.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
       const openShards = summary.OpenShardCount ?? 0;
-      seen(openShards);
+      seen(openShards, false);
 
       let metrics;
       try {
@@ -227,16 +231,10 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         return failure(config, trigger, 'UpdateShardCount', err, decision);
       }
       const recorded = await recordCall(streamName, owner, [...calls, now()]);
-      seen(decision.targetShards);
+      seen(decision.targetShards, true);
       // The new count applies when the stream is ACTIVE again; the alarms move to it now, so that
       // ScaleUp does not fire again for a capacity already on its way. Throttles still alarm.
       await syncThresholds(config, decision.targetShards).catch((err) => warn(config, 'PutMetricAlarm', err));
-      // A ScaleDown alarm left in ALARM (at minShards, or still breaching) would not fire again for
-      // the new threshold until it leaves ALARM: put it back to OK, unless the new count is
-      // minShards. When ScaleDown triggered this invocation, handleStream does it.
-      if (trigger !== 'ScaleDown' && shouldResetAlarm('ScaleDown', decision.targetShards, config)) {
-        await resetAlarm(config, 'ScaleDown');
-      }
       // A call that could not be recorded makes the budget look larger than it is: it counts as a
       // failure, so that an alarm on Failures sees it.
       return recorded

@@ -108,6 +108,26 @@ export function shouldResetAlarm(trigger: Trigger, currentShards: number | undef
   return !(trigger === 'ScaleDown' && currentShards !== undefined && currentShards <= config.minShards);
 }
 
+/**
+ * The alarms the handler puts back to OK after an invocation, in order. After a reshard, the
+ * ScaleDown alarm first: left in ALARM (at minShards, or still breaching) it would not fire again
+ * for its new threshold. Then the triggering alarm, as `shouldResetAlarm` says; none for a
+ * reconcile or a scheduled check. `shards` is the count asked for after a reshard, else the
+ * count seen (undefined if none was).
+ */
+export function alarmsToReset(
+  trigger: Trigger, shards: number | undefined, resharded: boolean, config: Pick<StreamScalingConfig, 'minShards'>,
+): AlarmRole[] {
+  const roles: AlarmRole[] = [];
+  if (resharded && trigger !== 'ScaleDown' && shouldResetAlarm('ScaleDown', shards, config)) {
+    roles.push('ScaleDown');
+  }
+  if (trigger !== 'Reconcile' && trigger !== 'Schedule' && shouldResetAlarm(trigger, shards, config)) {
+    roles.push(trigger);
+  }
+  return roles;
+}
+
 /** Calls within the rolling 24 hours before `now`. */
 export function callsInWindow(calls: number[], now: number): number {
   return calls.filter((t) => t > now - DAY_MS && t <= now).length;

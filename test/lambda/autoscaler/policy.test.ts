@@ -1,6 +1,6 @@
 import {
-  callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput,
-  shouldResetAlarm,
+  alarmsToReset, callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics,
+  PolicyInput, shouldResetAlarm,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -315,5 +315,17 @@ describe('decide', () => {
     expect(shouldResetAlarm('ScaleDown', 3, config)).toBe(true);
     expect(shouldResetAlarm('ScaleUp', 2, config)).toBe(true);
     expect(shouldResetAlarm('ScaleDown', undefined, config)).toBe(true);
+  });
+
+  test('alarmsToReset: after a reshard ScaleDown first, then the triggering alarm; none for a reconcile or a scheduled check', () => {
+    const config = { minShards: 2 };
+    expect(alarmsToReset('ScaleUp', 4, true, config)).toEqual(['ScaleDown', 'ScaleUp']);
+    expect(alarmsToReset('ScaleUp', 4, false, config)).toEqual(['ScaleUp']);
+    expect(alarmsToReset('Throttled', 2, true, config)).toEqual(['Throttled']);
+    expect(alarmsToReset('ScaleDown', 4, true, config)).toEqual(['ScaleDown']);
+    expect(alarmsToReset('ScaleDown', 2, true, config)).toEqual([]);
+    expect(alarmsToReset('Schedule', 4, true, config)).toEqual(['ScaleDown']);
+    expect(alarmsToReset('Schedule', 4, false, config)).toEqual([]);
+    expect(alarmsToReset('Reconcile', undefined, false, config)).toEqual([]);
   });
 });
