@@ -255,8 +255,7 @@ export class ShardAutoscaler extends Construct {
         comparisonOperator: spec.comparison === 'GreaterThanOrEqualToThreshold'
           ? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
           : cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-        // No datapoints means no writes: quiet, so ScaleDown counts it; the others do not.
-        treatMissingData: spec.role === 'ScaleDown' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: spec.treatMissingData === 'breaching' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       runtime.invokeFrom(alarm);
       alarms[spec.role] = alarm;

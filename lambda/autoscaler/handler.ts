@@ -4,6 +4,7 @@
  */
 import {
   CloudWatchClient,
+  ComparisonOperator,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
   MetricAlarm,
@@ -16,15 +17,15 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { alarmsToReset, decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger } from './policy';
 import {
-  ALARM_ROLES,
   AlarmRole,
   alarmName,
+  AlarmSpec,
+  alarmSpecs,
   DAY_MS,
   METRICS_NAMESPACE,
   MINUTE_MS,
   parseAlarmName,
   StreamScalingConfig,
-  thresholdFor,
 } from '../../src/private/autoscaler-config';
 
 export interface HandlerDeps {
@@ -399,24 +400,40 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
    * Gives the ScaleUp and ScaleDown alarms the thresholds for `shards`. A deployment resets them
    * to the template's values, computed for the template's shard count: this is how they follow
    * the stream's real count (after each scaling, each alarm invocation and each deployment).
+   *
+   * The other fields the stream's settings decide (evaluation periods, datapoints to alarm,
+   * comparison, missing data) are written from this function's settings too, not copied from
+   * DescribeAlarms. A deployment that changed one of them while an earlier rewrite was between
+   * its read and its write has that change put back by the reconcile that follows it.
    */
   async function syncThresholds(config: StreamScalingConfig, shards: number): Promise<void> {
-    const roles: AlarmRole[] = ALARM_ROLES.filter((r) => r !== 'Throttled');
+    const specs = alarmSpecs(config, shards).filter((spec) => spec.role !== 'Throttled');
     const out = await deps.cloudwatch.send(new DescribeAlarmsCommand({
-      AlarmNames: roles.map((r) => alarmName(config.streamName, r)),
+      AlarmNames: specs.map((spec) => alarmName(config.streamName, spec.role)),
       AlarmTypes: ['MetricAlarm'],
     }));
     for (const alarm of out.MetricAlarms ?? []) {
-      const parsed = parseAlarmName(alarm.AlarmName ?? '');
-      if (!parsed) {
+      const spec = specs.find((sp) => alarmName(config.streamName, sp.role) === alarm.AlarmName);
+      if (!spec) {
         continue;
       }
-      const threshold = thresholdFor(parsed.role, config, shards);
-      if (alarm.Threshold === threshold) {
+      const owned = ownedAlarmFields(spec);
+      const current: Record<keyof typeof owned, unknown> = {
+        Threshold: alarm.Threshold,
+        EvaluationPeriods: alarm.EvaluationPeriods,
+        // Without DatapointsToAlarm, CloudWatch uses EvaluationPeriods.
+        DatapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
+        ComparisonOperator: alarm.ComparisonOperator,
+        TreatMissingData: alarm.TreatMissingData,
+      };
+      const changes = (Object.keys(owned) as (keyof typeof owned)[])
+        .filter((field) => current[field] !== owned[field])
+        .map((field) => `${field} ${current[field]} -> ${owned[field]}`);
+      if (changes.length === 0) {
         continue;
       }
-      await deps.cloudwatch.send(new PutMetricAlarmCommand({ ...alarmDefinition(alarm), Threshold: threshold }));
-      log({ level: 'INFO', streamName: config.streamName, message: `alarm ${alarm.AlarmName} threshold ${alarm.Threshold} -> ${threshold} for ${shards} shards` });
+      await deps.cloudwatch.send(new PutMetricAlarmCommand({ ...alarmDefinition(alarm), ...owned }));
+      log({ level: 'INFO', streamName: config.streamName, message: `alarm ${alarm.AlarmName}: ${changes.join(', ')} for ${shards} shards` });
     }
   }
 
@@ -535,6 +552,23 @@ export function alarmDefinition(alarm: MetricAlarm): PutMetricAlarmCommandInput 
     EvaluationCriteria: alarm.EvaluationCriteria,
     EvaluationInterval: alarm.EvaluationInterval,
     ActionConfiguration: alarm.ActionConfiguration,
+  };
+}
+
+/** The alarm fields that the stream's settings and shard count decide. */
+export function ownedAlarmFields(spec: AlarmSpec): {
+  Threshold: number;
+  EvaluationPeriods: number;
+  DatapointsToAlarm: number;
+  ComparisonOperator: ComparisonOperator;
+  TreatMissingData: string;
+} {
+  return {
+    Threshold: spec.threshold,
+    EvaluationPeriods: spec.evaluationPeriods,
+    DatapointsToAlarm: spec.datapointsToAlarm,
+    ComparisonOperator: spec.comparison,
+    TreatMissingData: spec.treatMissingData,
   };
 }
 

@@ -143,6 +143,8 @@ export interface AlarmSpec {
   readonly datapointsToAlarm: number;
   readonly threshold: number;
   readonly comparison: 'GreaterThanOrEqualToThreshold' | 'LessThanOrEqualToThreshold';
+  /** No datapoint means no writes: quiet, so ScaleDown counts it as breaching; the others do not. */
+  readonly treatMissingData: 'breaching' | 'notBreaching';
 }
 
 /** The alarms of a stream with `shards` shards. Only ScaleUp and ScaleDown depend on the count. */
@@ -154,6 +156,7 @@ export function alarmSpecs(config: Omit<StreamScalingConfig, 'streamName'>, shar
       datapointsToAlarm: 1,
       threshold: thresholdFor('ScaleUp', config, shards),
       comparison: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
     },
     {
       role: 'ScaleDown',
@@ -161,6 +164,7 @@ export function alarmSpecs(config: Omit<StreamScalingConfig, 'streamName'>, shar
       datapointsToAlarm: config.scaleDownMinutes,
       threshold: thresholdFor('ScaleDown', config, shards),
       comparison: 'LessThanOrEqualToThreshold',
+      treatMissingData: 'breaching',
     },
     {
       role: 'Throttled',
@@ -168,6 +172,7 @@ export function alarmSpecs(config: Omit<StreamScalingConfig, 'streamName'>, shar
       datapointsToAlarm: 1,
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
     },
   ];
 }

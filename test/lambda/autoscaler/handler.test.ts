@@ -78,11 +78,31 @@ function streamIs(status: string, shards: number, mode = 'PROVISIONED') {
   });
 }
 
-function alarmsWithThresholdsFor(shards: number) {
+/** The two alarms as the template creates them, with thresholds for `shards`, and `changes` on ScaleDown. */
+function alarmsWithThresholdsFor(shards: number, scaleDownChanges: object = {}) {
   cloudwatchMock.on(DescribeAlarmsCommand).resolves({
     MetricAlarms: [
-      { AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleUp`, Threshold: thresholdFor('ScaleUp', CONFIG, shards), EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Metrics: [{ Id: 'expr_1', Expression: 'x' }], AlarmActions: ['arn:aws:lambda:eu-west-1:123456789012:function:f'] },
-      { AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleDown`, Threshold: thresholdFor('ScaleDown', CONFIG, shards), EvaluationPeriods: 15, ComparisonOperator: 'LessThanOrEqualToThreshold', Metrics: [{ Id: 'expr_1', Expression: 'x' }] },
+      {
+        AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleUp`,
+        Threshold: thresholdFor('ScaleUp', CONFIG, shards),
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        Metrics: [{ Id: 'expr_1', Expression: 'x' }],
+        AlarmActions: ['arn:aws:lambda:eu-west-1:123456789012:function:f'],
+      },
+      {
+        AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleDown`,
+        Threshold: thresholdFor('ScaleDown', CONFIG, shards),
+        EvaluationPeriods: 15,
+        DatapointsToAlarm: 15,
+        ComparisonOperator: 'LessThanOrEqualToThreshold',
+        TreatMissingData: 'breaching',
+        Metrics: [{ Id: 'expr_1', Expression: 'x' }],
+        AlarmActions: ['arn:aws:lambda:eu-west-1:123456789012:function:f'],
+        ...scaleDownChanges,
+      },
     ],
   });
 }
@@ -373,6 +393,42 @@ describe('autoscaler handler', () => {
     const { handler } = setup();
     streamIs('ACTIVE', 4);
     metricsAt(4 * 0.8);
+    await handler({ action: 'reconcile' });
+    expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+  });
+
+  test('reconcile puts back the alarm settings a rewrite racing a deployment reverted, and keeps the rest', async () => {
+    // GIVEN the right thresholds, but a ScaleDown alarm with an older deployment's 10 minutes
+    // (an alarm rewrite read it before the deployment changed it to 15, and wrote it after)
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(4 * 0.8);
+    alarmsWithThresholdsFor(4, { EvaluationPeriods: 10, DatapointsToAlarm: 10, TreatMissingData: 'notBreaching' });
+    // WHEN
+    await handler({ action: 'reconcile' });
+    // THEN only ScaleDown is rewritten, with this function's settings, and the rest as it was
+    const puts = cloudwatchMock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({
+      AlarmName: `KinesisKitAutoscaler-${STREAM}-ScaleDown`,
+      Threshold: 4 * CONFIG.scaleDownThreshold,
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 15,
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      TreatMissingData: 'breaching',
+      Metrics: [{ Id: 'expr_1', Expression: 'x' }],
+      AlarmActions: ['arn:aws:lambda:eu-west-1:123456789012:function:f'],
+    });
+    expect(lines.map((l) => l.message)).toContain(
+      `alarm KinesisKitAutoscaler-${STREAM}-ScaleDown: EvaluationPeriods 10 -> 15, DatapointsToAlarm 10 -> 15, TreatMissingData notBreaching -> breaching for 4 shards`,
+    );
+  });
+
+  test('an alarm without DatapointsToAlarm is read as using all its evaluation periods', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(4 * 0.8);
+    alarmsWithThresholdsFor(4, { DatapointsToAlarm: undefined });
     await handler({ action: 'reconcile' });
     expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
   });
