@@ -3,9 +3,11 @@
  * built-in ones. Runs every policy on each and prints, per trace, this library's throttled % and
  * shard-hours (as a share of static-peak) next to each anchor's throttled %.
  *
- *   npx ts-node --project bench/tsconfig.json bench/unseen.ts [--only NAME_PART] [--overrides JSON]
+ *   npx ts-node --project bench/tsconfig.json bench/unseen.ts [--only NAME_PART] [--overrides JSON] [--days N]
  *
  * --overrides takes settings for this library (as in bench/tune.ts), to compare a variant.
+ * --days keeps only the first N days of each trace: how the policies do on a stream's first
+ * days, before a week of history exists, and against a static-peak of those days only.
  * The numbers are measured, never asserted.
  */
 import { optimumShardHours } from './optimum';
@@ -143,13 +145,23 @@ export interface UnseenRow {
   readonly misses: string[];
 }
 
-/** Runs every policy on the unseen traces whose name contains `only` (all by default). */
-export function unseenRows(only?: string, overrides?: object): UnseenRow[] {
+/** The first `days` days of a trace (all of a shorter one). */
+export function firstDays(trace: Trace, days: number): Trace {
+  const minutes = days * DAY;
+  return { name: trace.name, bytes: trace.bytes.slice(0, minutes), records: trace.records.slice(0, minutes) };
+}
+
+/**
+ * Runs every policy on the unseen traces whose name contains `only` (all by default), cut to
+ * their first `days` days if given.
+ */
+export function unseenRows(only?: string, overrides?: object, days?: number): UnseenRow[] {
   const rows: UnseenRow[] = [];
-  for (const { trace: t, diurnal: isDiurnal } of unseenTraces()) {
-    if (only && !t.name.includes(only)) {
+  for (const { trace: full, diurnal: isDiurnal } of unseenTraces()) {
+    if (only && !full.name.includes(only)) {
       continue;
     }
+    const t = days === undefined ? full : firstDays(full, days);
     const runs = runAll(t, { thisLibraryOverrides: overrides });
     const mine = runs['this-library'].result;
     const staticPeak = runs['static-peak'].result.shardHours;
@@ -187,9 +199,13 @@ function pct(value: number): string {
 function main(argv: string[]): void {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const overrides = argv.includes('--overrides') ? JSON.parse(argv[argv.indexOf('--overrides') + 1]) : undefined;
+  const days = argv.includes('--days') ? Number(argv[argv.indexOf('--days') + 1]) : undefined;
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1)) {
+    throw new Error(`--days must be a whole number of days, 1 or more, got ${argv[argv.indexOf('--days') + 1]}`);
+  }
   console.log('| trace | this-library throttled % | shard-hours, % of static-peak | lower-bound, % of static-peak | perfect-foresight staircase, % of static-peak | aws-samples | substation | scaling-utils | on-demand | targets missed |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const r of unseenRows(only, overrides)) {
+  for (const r of unseenRows(only, overrides, days)) {
     console.log(`| ${r.trace} | ${pct(r.throttledPct)} | ${r.sharePct.toFixed(1)}${r.diurnal ? '' : ' (no target)'} | ${r.lowerBoundSharePct.toFixed(1)} | ${r.optimumSharePct.toFixed(1)} | `
       + [...ANCHORS, 'on-demand' as const].map((a) => pct(r.anchors[a])).join(' | ')
       + ` | ${r.misses.join(', ') || '-'} |`);

@@ -112,7 +112,10 @@ export interface ShardAutoscalingOptions {
    * large steps. History is levelled to today's traffic: when the mean demand of the last 30
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
    * minutes then (a Saturday read from a Friday, a holiday), the whole forecast is multiplied by
-   * that ratio. It is never scaled up. An EventBridge rule every 15 minutes also invokes the
+   * that ratio. It is never scaled up; but when today runs at 1.25 times that level or more and
+   * is still rising (a Monday read from a Sunday, a launch), history is taken to understate the
+   * rise, and a scale-up is as large as without history (see `minScaleDownRatio`). An
+   * EventBridge rule every 15 minutes also invokes the
    * function, which scales a predictive stream up when its levelled history expects a peak at
    * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter),
    * before the alarms could see it.
@@ -140,8 +143,8 @@ export interface ShardAutoscalingOptions {
 
   /**
    * A scale-down is made only if the new count is at most this fraction of the current one, and
-   * without history a scale-up goes at least to the current count divided by it, so that the
-   * daily budget of calls goes to large moves: 0.5 to 1.
+   * without history (or with today rising well above it) a scale-up goes at least to the current
+   * count divided by it, so that the daily budget of calls goes to large moves: 0.5 to 1.
    *
    * @default 0.67
    */

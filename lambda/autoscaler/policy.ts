@@ -151,18 +151,38 @@ function median(values: number[]): number {
 }
 
 /**
+ * The median demand of the first and of the last quarter of a window; undefined when a quarter
+ * has fewer than 3 minutes. Medians, so that bursts do not read as a change of level.
+ */
+function quarterMedians(minutes: MinuteMetrics[]): { early: number; late: number; quarter: number } | undefined {
+  const quarter = Math.floor(minutes.length / 4);
+  if (quarter < 3) {
+    return undefined;
+  }
+  const demand = minutes.map(demandShards);
+  return { early: median(demand.slice(0, quarter)), late: median(demand.slice(-quarter)), quarter };
+}
+
+/** Demand is rising when the last quarter's median is at least this many times the first's. */
+export const RISING = 1.1;
+
+/** Whether demand is rising over the window: see `RISING`. */
+export function isRising(minutes: MinuteMetrics[]): boolean {
+  const ends = quarterMedians(minutes);
+  return ends !== undefined && ends.late >= RISING * ends.early && ends.late > 0;
+}
+
+/**
  * Where the recent peak is heading: the recent peak plus the rise, per minute, between the median
  * demand of the first and the last quarter of the window, carried `horizon` minutes ahead.
  * Medians, so that bursts do not read as a trend. Zero when flat or falling.
  */
 export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
-  const quarter = Math.floor(minutes.length / 4);
-  if (quarter < 3 || horizon <= 0) {
+  const ends = quarterMedians(minutes);
+  if (!ends || horizon <= 0) {
     return 0;
   }
-  const demand = minutes.map(demandShards);
-  const early = median(demand.slice(0, quarter));
-  const late = median(demand.slice(-quarter));
+  const { early, late, quarter } = ends;
   const slope = (late - early) / (minutes.length - quarter);
   // At most half again the recent peak: a step change reads as a steep slope for a while.
   return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
@@ -172,6 +192,11 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
 export const LEVEL_MINUTES = 30;
 /** History is scaled down when today's level is below this share of its level then. */
 export const LEVEL_BELOW = 0.8;
+/**
+ * Today's level at or above this multiple of history's (the mirror of `LEVEL_BELOW`), on a rising
+ * day, means history understates what is coming: a scale-up is then sized as without history.
+ */
+export const LEVEL_ABOVE = 1 / LEVEL_BELOW;
 
 /**
  * The forecast a history window gives, levelled to today's traffic. When the mean demand of the
@@ -182,12 +207,15 @@ export const LEVEL_BELOW = 0.8;
  * the forecast as it is: the recent peak and the trend cover it, and scaling up would read a
  * step change as a new level for the whole window.
  */
-export function levelledHistory(recent: MinuteMetrics[], window: HistoryWindow): { forecast: MinuteMetrics[]; scale: number } {
+export function levelledHistory(
+  recent: MinuteMetrics[],
+  window: HistoryWindow,
+): { forecast: MinuteMetrics[]; scale: number; ratio: number } {
   const count = Math.min(LEVEL_MINUTES, recent.length, window.before.length);
   const level = count > 0 ? mean(window.before.slice(-count).map(demandShards)) : 0;
   const ratio = level > 0 ? mean(recent.slice(-count).map(demandShards)) / level : 1;
   if (ratio >= LEVEL_BELOW) {
-    return { forecast: window.after, scale: 1 };
+    return { forecast: window.after, scale: 1, ratio };
   }
   return {
     forecast: window.after.map((m) => ({
@@ -196,6 +224,7 @@ export function levelledHistory(recent: MinuteMetrics[], window: HistoryWindow):
       throttledRecords: m.throttledRecords * ratio,
     })),
     scale: ratio,
+    ratio,
   };
 }
 
@@ -215,6 +244,9 @@ function clamp(value: number, min: number, max: number): number {
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
  * - When predictive, no scale-down while history says the forecast window will need the
  *   current shards again: the call would be spent twice, down and straight back up.
+ * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more and is
+ *   still rising (`isRising`), a scale-up is at least N / minScaleDownRatio: history does not
+ *   say how far the rise will go.
  * - A scheduled check ('Schedule') acts only on a peak that history expects to reach
  *   `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`, and then only scales up.
  */
@@ -229,7 +261,7 @@ export function decide(input: PolicyInput): Decision {
   // scale-up, so that a rising day takes few, large steps.
   const levelled = config.predictive && input.history.length > 0
     ? levelledHistory(input.recent, input.history[0])
-    : { forecast: [], scale: 1 };
+    : { forecast: [], scale: 1, ratio: 1 };
   const history = levelled.forecast;
   // What history expects within SCHEDULE_AHEAD_MINUTES, which the scheduled check acts on.
   const soon = input.trigger === 'Schedule' ? peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)) : 0;
@@ -277,8 +309,12 @@ export function decide(input: PolicyInput): Decision {
   if (n < config.minShards || (desired > n && need >= n * config.scaleUpThreshold)) {
     // Without history to say how far demand will rise, a scale-up is at least as large a move
     // as the smallest scale-down (N / minScaleDownRatio), so that a rising day does not spend
-    // its calls on small steps. With history, the forecast already sizes the move.
-    const knownAhead = config.predictive && input.history.length > 0 && levelled.scale > 0;
+    // its calls on small steps. With history, the forecast already sizes the move, unless today
+    // is rising well above it (a Monday read from a Sunday, a launch): history then understates
+    // the rise, and the move is sized as without it.
+    const withHistory = config.predictive && input.history.length > 0;
+    const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && isRising(input.recent);
+    const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
@@ -290,6 +326,7 @@ export function decide(input: PolicyInput): Decision {
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
+        + (aboveHistory ? ` (today at ${levelled.ratio.toFixed(2)} times history's level, and rising)` : '')
         + `: ${n} -> ${target} (wanted ${wanted})`,
     };
   }

@@ -1,5 +1,5 @@
 import { traceDemand } from '../../bench/sim';
-import { unseenRows, unseenTraces } from '../../bench/unseen';
+import { firstDays, unseenRows, unseenTraces } from '../../bench/unseen';
 
 describe('unseen traces', () => {
   const traces = unseenTraces();
@@ -59,5 +59,22 @@ describe('unseenRows', () => {
     const [tight] = unseenRows('ramp-1h-x5', { targetUtilization: 0.5 });
     expect(tight.anchors).toEqual(base.anchors);
     expect([tight.throttledPct, tight.sharePct]).not.toEqual([base.throttledPct, base.sharePct]);
+  });
+
+  test('--days keeps the first days of each trace, and static-peak is that of those days', () => {
+    const full = unseenTraces().find((u) => u.trace.name === 'diurnal-peak15')!.trace;
+    const cut = firstDays(full, 1);
+    expect(cut.bytes).toEqual(full.bytes.slice(0, 1440));
+    expect(cut.records).toEqual(full.records.slice(0, 1440));
+    // A 1-day trace of a 1-day trace is itself.
+    const spike = unseenTraces().find((u) => u.trace.name === 'spike-x10-30min')!.trace;
+    expect(firstDays(spike, 1).bytes).toHaveLength(spike.bytes.length);
+
+    const [whole] = unseenRows('diurnal-peak15');
+    const [day] = unseenRows('diurnal-peak15', undefined, 1);
+    expect(day.diurnal).toBe(true);
+    // One weekday's static-peak is a far smaller share of waste than two weeks' with weekends.
+    expect(day.optimumSharePct).toBeGreaterThan(whole.optimumSharePct);
+    expect(day.sharePct).not.toBeCloseTo(whole.sharePct, 1);
   });
 });

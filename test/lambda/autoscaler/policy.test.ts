@@ -1,6 +1,6 @@
 import {
-  alarmsToReset, callsInWindow, decide, demandShards, HistoryWindow, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory, MinuteMetrics,
-  PolicyInput, shouldResetAlarm,
+  alarmsToReset, callsInWindow, decide, demandShards, HistoryWindow, isRising, LEVEL_ABOVE, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory,
+  MinuteMetrics, PolicyInput, RISING, shouldResetAlarm,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -261,6 +261,42 @@ describe('decide', () => {
     const short = decide(input({ shards: 10, level: 7, trigger: 'Schedule', config: shortLookback, history: peakAt(SCHEDULE_AHEAD_MINUTES - 5) }));
     expect(short.action).toBe('scale-up');
     expect(short.forecastPeakShards).toBeCloseTo(16);
+  });
+
+  test('isRising compares the medians of the first and last quarter, so bursts are not a rise', () => {
+    const ramp = (from: number, to: number) => Array.from({ length: 60 }, (_, i) => minute(from + ((to - from) * i) / 59));
+    expect(isRising(ramp(10, 13))).toBe(true);
+    // Just under RISING between the quarters' medians (minutes 7 and 52): not rising.
+    expect(isRising(ramp(10, 10.8))).toBe(false);
+    // A flat level with a burst every 15 minutes, the last one in the final minute.
+    expect(isRising(Array.from({ length: 60 }, (_, i) => minute(i % 15 === 14 ? 30 : 10)))).toBe(false);
+    expect(isRising([minute(1), minute(5)])).toBe(false);
+    expect(isRising(Array.from({ length: 60 }, () => minute(0)))).toBe(false);
+    expect(RISING).toBeGreaterThan(1);
+  });
+
+  test('with today rising well above history\'s level, a scale-up is as large as without history', () => {
+    const { minScaleDownRatio, targetUtilization } = DEFAULT_SCALING;
+    // A Monday read from a Sunday: a day ago ran at 5 shards' worth and went on to 8. Today
+    // climbs from 8 to 10.2 in the last hour, on 10 shards.
+    const sunday = past(Array.from({ length: 240 }, () => minute(8)), 5);
+    const climb = Array.from({ length: 60 }, (_, i) => minute(8 + (2.2 * i) / 59));
+    const monday = decide(input({ shards: 10, recent: climb, history: [sunday] }));
+    expect(monday.action).toBe('scale-up');
+    expect(monday.historyScale).toBe(1);
+    expect(monday.targetShards).toBe(Math.ceil(10 / minScaleDownRatio));
+    expect(monday.reason).toMatch(/today at 1\.\d\d times history's level, and rising/);
+    // The same climb with history at today's level: the forecast sizes the move.
+    const sameLevel = decide(input({ shards: 10, recent: climb, history: [past(sunday.after, 9.5)] }));
+    expect(sameLevel.action).toBe('scale-up');
+    expect(sameLevel.targetShards).toBeLessThan(Math.ceil(10 / minScaleDownRatio));
+    expect(sameLevel.targetShards).toBe(Math.max(Math.ceil(sameLevel.forecastPeakShards / targetUtilization), 11));
+    // Well above history but flat (a step change hours ago, now a steady level): a small move.
+    const flat = Array.from({ length: 60 }, (_, i) => minute(i === 59 ? 10.2 : 9));
+    const level = decide(input({ shards: 10, recent: flat, history: [sunday] }));
+    expect(9 / 5).toBeGreaterThanOrEqual(LEVEL_ABOVE);
+    expect(level.action).toBe('scale-up');
+    expect(level.targetShards).toBe(Math.ceil(10.2 / targetUtilization));
   });
 
   test('counts calls in the rolling window only', () => {
