@@ -191,6 +191,15 @@ export function unseenRows(only?: string, overrides?: object, days?: number): Un
   return rows;
 }
 
+/** The value of --days: a whole number of days, 1 or more. */
+export function parseDays(value: string | undefined): number {
+  const days = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isInteger(days) || days < 1) {
+    throw new Error(`--days takes a whole number of days, 1 or more; got ${value ?? 'nothing'}`);
+  }
+  return days;
+}
+
 /** A percentage with 4 decimals; "<0.0001" for one above 0 that would print as 0. */
 function pct(value: number): string {
   return value > 0 && value < 0.00005 ? '<0.0001' : value.toFixed(4);
@@ -199,10 +208,7 @@ function pct(value: number): string {
 function main(argv: string[]): void {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const overrides = argv.includes('--overrides') ? JSON.parse(argv[argv.indexOf('--overrides') + 1]) : undefined;
-  const days = argv.includes('--days') ? Number(argv[argv.indexOf('--days') + 1]) : undefined;
-  if (days !== undefined && !(Number.isInteger(days) && days >= 1)) {
-    throw new Error(`--days must be a whole number of days, 1 or more, got ${argv[argv.indexOf('--days') + 1]}`);
-  }
+  const days = argv.includes('--days') ? parseDays(argv[argv.indexOf('--days') + 1]) : undefined;
   console.log('| trace | this-library throttled % | shard-hours, % of static-peak | lower-bound, % of static-peak | perfect-foresight staircase, % of static-peak | aws-samples | substation | scaling-utils | on-demand | targets missed |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of unseenRows(only, overrides, days)) {

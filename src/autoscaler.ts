@@ -112,9 +112,10 @@ export interface ShardAutoscalingOptions {
    * large steps. History is levelled to today's traffic: when the mean demand of the last 30
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
    * minutes then (a Saturday read from a Friday, a holiday), the whole forecast is multiplied by
-   * that ratio. It is never scaled up; but when today runs at 1.25 times that level or more and
-   * is still rising (a Monday read from a Sunday, a launch), history is taken to understate the
-   * rise, and a scale-up is as large as without history (see `minScaleDownRatio`). An
+   * that ratio. It is never scaled up; but when today runs at 1.25 times that level or more (or
+   * history was quiet then) and is still rising over the `lookback` (of 12 minutes or more), as
+   * on a Monday read from a Sunday or after a launch, history is taken to understate the rise,
+   * and a scale-up is at least as large as without history (see `minScaleDownRatio`). An
    * EventBridge rule every 15 minutes also invokes the
    * function, which scales a predictive stream up when its levelled history expects a peak at
    * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter),

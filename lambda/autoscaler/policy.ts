@@ -198,6 +198,19 @@ export const LEVEL_BELOW = 0.8;
  */
 export const LEVEL_ABOVE = 1 / LEVEL_BELOW;
 
+/** What `levelledHistory` returns. */
+export interface LevelledHistory {
+  /** The history window's forecast, scaled by `scale`. */
+  readonly forecast: MinuteMetrics[];
+  /** The factor the forecast was scaled by: `ratio` when below `LEVEL_BELOW`, otherwise 1. */
+  readonly scale: number;
+  /**
+   * Today's level over history's: 1 without minutes to compare, and infinite when history was
+   * quiet then and today is not (a stream that started writing since).
+   */
+  readonly ratio: number;
+}
+
 /**
  * The forecast a history window gives, levelled to today's traffic. When the mean demand of the
  * last `LEVEL_MINUTES` (fewer if `recent` or `before` has fewer) is below `LEVEL_BELOW` of the
@@ -207,13 +220,11 @@ export const LEVEL_ABOVE = 1 / LEVEL_BELOW;
  * the forecast as it is: the recent peak and the trend cover it, and scaling up would read a
  * step change as a new level for the whole window.
  */
-export function levelledHistory(
-  recent: MinuteMetrics[],
-  window: HistoryWindow,
-): { forecast: MinuteMetrics[]; scale: number; ratio: number } {
+export function levelledHistory(recent: MinuteMetrics[], window: HistoryWindow): LevelledHistory {
   const count = Math.min(LEVEL_MINUTES, recent.length, window.before.length);
   const level = count > 0 ? mean(window.before.slice(-count).map(demandShards)) : 0;
-  const ratio = level > 0 ? mean(recent.slice(-count).map(demandShards)) / level : 1;
+  const today = count > 0 ? mean(recent.slice(-count).map(demandShards)) : 0;
+  const ratio = level > 0 ? today / level : (today > 0 ? Number.POSITIVE_INFINITY : 1);
   if (ratio >= LEVEL_BELOW) {
     return { forecast: window.after, scale: 1, ratio };
   }
@@ -226,6 +237,12 @@ export function levelledHistory(
     scale: ratio,
     ratio,
   };
+}
+
+function aboveNote(ratio: number): string {
+  return Number.isFinite(ratio)
+    ? `today at ${ratio.toFixed(2)} times history's level, and rising`
+    : 'today rising where history was quiet';
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -244,9 +261,9 @@ function clamp(value: number, min: number, max: number): number {
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
  * - When predictive, no scale-down while history says the forecast window will need the
  *   current shards again: the call would be spent twice, down and straight back up.
- * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more and is
- *   still rising (`isRising`), a scale-up is at least N / minScaleDownRatio: history does not
- *   say how far the rise will go.
+ * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more (or
+ *   history was quiet) and is still rising (`isRising`), a scale-up is at least
+ *   N / minScaleDownRatio: history does not say how far the rise will go.
  * - A scheduled check ('Schedule') acts only on a peak that history expects to reach
  *   `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`, and then only scales up.
  */
@@ -259,7 +276,7 @@ export function decide(input: PolicyInput): Decision {
   // traffic) and where the recent trend leads. The next `lookbackMinutes` of history count like
   // the last ones: they hold capacity and call for more. The whole forecast window sizes a
   // scale-up, so that a rising day takes few, large steps.
-  const levelled = config.predictive && input.history.length > 0
+  const levelled: LevelledHistory = config.predictive && input.history.length > 0
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1, ratio: 1 };
   const history = levelled.forecast;
@@ -326,7 +343,7 @@ export function decide(input: PolicyInput): Decision {
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
-        + (aboveHistory ? ` (today at ${levelled.ratio.toFixed(2)} times history's level, and rising)` : '')
+        + (aboveHistory && n >= config.minShards ? ` (${aboveNote(levelled.ratio)})` : '')
         + `: ${n} -> ${target} (wanted ${wanted})`,
     };
   }

@@ -1,5 +1,5 @@
 import { traceDemand } from '../../bench/sim';
-import { firstDays, unseenRows, unseenTraces } from '../../bench/unseen';
+import { firstDays, parseDays, unseenRows, unseenTraces } from '../../bench/unseen';
 
 describe('unseen traces', () => {
   const traces = unseenTraces();
@@ -59,6 +59,13 @@ describe('unseenRows', () => {
     const [tight] = unseenRows('ramp-1h-x5', { targetUtilization: 0.5 });
     expect(tight.anchors).toEqual(base.anchors);
     expect([tight.throttledPct, tight.sharePct]).not.toEqual([base.throttledPct, base.sharePct]);
+  });
+
+  test('--days takes a whole number of days, 1 or more', () => {
+    expect(parseDays('3')).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'two', '', undefined]) {
+      expect(() => parseDays(bad)).toThrow(/--days takes a whole number of days, 1 or more/);
+    }
   });
 
   test('--days keeps the first days of each trace, and static-peak is that of those days', () => {

@@ -398,12 +398,12 @@ describe('autoscaler handler', () => {
   });
 
   test('reconcile puts back the alarm settings a rewrite racing a deployment reverted, and keeps the rest', async () => {
-    // GIVEN the right thresholds, but a ScaleDown alarm with an older deployment's 10 minutes
-    // (an alarm rewrite read it before the deployment changed it to 15, and wrote it after)
+    // GIVEN the right thresholds, but a ScaleDown alarm with an older deployment's settings (an
+    // alarm rewrite read it before the deployment changed it, and wrote it after)
     const { handler, lines } = setup();
     streamIs('ACTIVE', 4);
     metricsAt(4 * 0.8);
-    alarmsWithThresholdsFor(4, { EvaluationPeriods: 10, DatapointsToAlarm: 10, TreatMissingData: 'notBreaching' });
+    alarmsWithThresholdsFor(4, { EvaluationPeriods: 10, DatapointsToAlarm: 10, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'notBreaching' });
     // WHEN
     await handler({ action: 'reconcile' });
     // THEN only ScaleDown is rewritten, with this function's settings, and the rest as it was
@@ -420,7 +420,8 @@ describe('autoscaler handler', () => {
       AlarmActions: ['arn:aws:lambda:eu-west-1:123456789012:function:f'],
     });
     expect(lines.map((l) => l.message)).toContain(
-      `alarm KinesisKitAutoscaler-${STREAM}-ScaleDown: EvaluationPeriods 10 -> 15, DatapointsToAlarm 10 -> 15, TreatMissingData notBreaching -> breaching for 4 shards`,
+      `alarm KinesisKitAutoscaler-${STREAM}-ScaleDown: EvaluationPeriods 10 -> 15, DatapointsToAlarm 10 -> 15, `
+        + 'ComparisonOperator LessThanThreshold -> LessThanOrEqualToThreshold, TreatMissingData notBreaching -> breaching for 4 shards',
     );
   });
 

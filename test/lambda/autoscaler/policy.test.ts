@@ -1,5 +1,5 @@
 import {
-  alarmsToReset, callsInWindow, decide, demandShards, HistoryWindow, isRising, LEVEL_ABOVE, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory,
+  alarmsToReset, callsInWindow, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory,
   MinuteMetrics, PolicyInput, RISING, shouldResetAlarm,
 } from '../../../lambda/autoscaler/policy';
 import {
@@ -264,37 +264,50 @@ describe('decide', () => {
   });
 
   test('isRising compares the medians of the first and last quarter, so bursts are not a rise', () => {
+    // A straight climb over 60 minutes: the quarters' medians are minutes 7 and 52.
     const ramp = (from: number, to: number) => Array.from({ length: 60 }, (_, i) => minute(from + ((to - from) * i) / 59));
-    expect(isRising(ramp(10, 13))).toBe(true);
-    // Just under RISING between the quarters' medians (minutes 7 and 52): not rising.
-    expect(isRising(ramp(10, 10.8))).toBe(false);
+    const medianRatio = (from: number, to: number) => (from + ((to - from) * 52) / 59) / (from + ((to - from) * 7) / 59);
+    // A climb from 10 to 11.35 puts the medians 1.12 apart; one to 11.1, 1.09 apart.
+    expect(medianRatio(10, 11.35)).toBeGreaterThan(RISING);
+    expect(isRising(ramp(10, 11.35))).toBe(true);
+    expect(medianRatio(10, 11.1)).toBeLessThan(RISING);
+    expect(isRising(ramp(10, 11.1))).toBe(false);
     // A flat level with a burst every 15 minutes, the last one in the final minute.
     expect(isRising(Array.from({ length: 60 }, (_, i) => minute(i % 15 === 14 ? 30 : 10)))).toBe(false);
-    expect(isRising([minute(1), minute(5)])).toBe(false);
+    // Fewer than 12 minutes (3 a quarter) say nothing; nor does a stream with no writes.
+    expect(isRising(ramp(1, 20).slice(0, 11))).toBe(false);
+    expect(isRising(ramp(1, 20).slice(0, 12))).toBe(true);
     expect(isRising(Array.from({ length: 60 }, () => minute(0)))).toBe(false);
-    expect(RISING).toBeGreaterThan(1);
   });
 
-  test('with today rising well above history\'s level, a scale-up is as large as without history', () => {
+  test('with today rising well above history\'s level, a scale-up is at least as large as without history', () => {
     const { minScaleDownRatio, targetUtilization } = DEFAULT_SCALING;
-    // A Monday read from a Sunday: a day ago ran at 5 shards' worth and went on to 8. Today
-    // climbs from 8 to 10.2 in the last hour, on 10 shards.
-    const sunday = past(Array.from({ length: 240 }, () => minute(8)), 5);
+    const large = Math.ceil(10 / minScaleDownRatio);
+    // A Monday read from a Sunday: history went on at 8 shards' worth. Today climbs from 8 to
+    // 10.2 on 10 shards.
     const climb = Array.from({ length: 60 }, (_, i) => minute(8 + (2.2 * i) / 59));
-    const monday = decide(input({ shards: 10, recent: climb, history: [sunday] }));
+    const todayLevel = climb.slice(-LEVEL_MINUTES).reduce((sum, m) => sum + demandShards(m), 0) / LEVEL_MINUTES;
+    const after = Array.from({ length: 240 }, () => minute(8));
+    const atRatio = (ratio: number) => decide(input({ shards: 10, recent: climb, history: [past(after, todayLevel / ratio)] }));
+    const monday = atRatio(1.93);
     expect(monday.action).toBe('scale-up');
     expect(monday.historyScale).toBe(1);
-    expect(monday.targetShards).toBe(Math.ceil(10 / minScaleDownRatio));
-    expect(monday.reason).toMatch(/today at 1\.\d\d times history's level, and rising/);
-    // The same climb with history at today's level: the forecast sizes the move.
-    const sameLevel = decide(input({ shards: 10, recent: climb, history: [past(sunday.after, 9.5)] }));
-    expect(sameLevel.action).toBe('scale-up');
-    expect(sameLevel.targetShards).toBeLessThan(Math.ceil(10 / minScaleDownRatio));
-    expect(sameLevel.targetShards).toBe(Math.max(Math.ceil(sameLevel.forecastPeakShards / targetUtilization), 11));
+    expect(monday.targetShards).toBe(large);
+    expect(monday.reason).toMatch(/today at 1\.93 times history's level, and rising/);
+    // Just above and just below LEVEL_ABOVE, the 1.25 the docs give.
+    expect(atRatio(1.27).targetShards).toBe(large);
+    const near = atRatio(1.23);
+    expect(near.action).toBe('scale-up');
+    expect(near.targetShards).toBe(Math.max(Math.ceil(near.forecastPeakShards / targetUtilization), 11));
+    expect(near.targetShards).toBeLessThan(large);
+    expect(near.reason).not.toMatch(/history's level/);
+    // History that was quiet then (a stream that started writing since) is below any level today.
+    const quiet = decide(input({ shards: 10, recent: climb, history: [past(after, 0)] }));
+    expect(quiet.targetShards).toBe(large);
+    expect(quiet.reason).toMatch(/today rising where history was quiet/);
     // Well above history but flat (a step change hours ago, now a steady level): a small move.
     const flat = Array.from({ length: 60 }, (_, i) => minute(i === 59 ? 10.2 : 9));
-    const level = decide(input({ shards: 10, recent: flat, history: [sunday] }));
-    expect(9 / 5).toBeGreaterThanOrEqual(LEVEL_ABOVE);
+    const level = decide(input({ shards: 10, recent: flat, history: [past(after, 9 / 1.8)] }));
     expect(level.action).toBe('scale-up');
     expect(level.targetShards).toBe(Math.ceil(10.2 / targetUtilization));
   });
