@@ -6,24 +6,31 @@
  *   npx ts-node --project bench/tsconfig.json bench/tune.ts '{"x": {}}' --hours diurnal-2w 8
  *   npx ts-node --project bench/tsconfig.json bench/tune.ts '{"x": {}}' --throttled ramp-6h
  *   npx ts-node --project bench/tsconfig.json bench/tune.ts '{"x": {}}' --seed 7
+ *   npx ts-node --project bench/tsconfig.json bench/tune.ts '{"x": {}}' --updating-minutes 10
  *
  * With --hours it prints one day of a trace hour by hour: demand peak and mean, capacity, calls.
  * With --throttled it lists the minutes whose demand exceeded the capacity. Both take the first
- * variant. --seed K draws the traces with other noise (see generateTraces).
+ * variant. --seed K draws the traces with other noise (see generateTraces). --updating-minutes N
+ * makes each reshard take N minutes (2 by default).
  */
 import { ThisLibraryPolicy, thisLibraryConfig } from './policies/this-library';
-import { initialShards, simulateProvisioned, simulateStaticPeak, traceDemand } from './sim';
+import { DEFAULT_UPDATING_MINUTES, initialShards, simulateProvisioned, simulateStaticPeak, traceDemand } from './sim';
 import { generateTraces } from './traces';
 
 const variants: Record<string, object> = JSON.parse(process.argv[2] ?? '{"defaults":{}}');
 const seedArg = process.argv.indexOf('--seed');
 const traces = generateTraces(seedArg > 0 ? Number(process.argv[seedArg + 1]) : 0);
+const updatingArg = process.argv.indexOf('--updating-minutes');
+const updatingMinutes = updatingArg > 0 ? Number(process.argv[updatingArg + 1]) : DEFAULT_UPDATING_MINUTES;
+if (!Number.isInteger(updatingMinutes) || updatingMinutes < 0) {
+  throw new Error(`--updating-minutes must be a non-negative integer, got ${process.argv[updatingArg + 1]}`);
+}
 
 function run(name: string, overrides: object) {
   const trace = traces.find((t) => t.name === name)!;
   const n0 = initialShards(trace);
   const policy = new ThisLibraryPolicy(n0, { ...thisLibraryConfig(), ...overrides });
-  return { trace, policy, run: simulateProvisioned(trace, policy, { initialShards: n0, updatingMinutes: 2 }) };
+  return { trace, policy, run: simulateProvisioned(trace, policy, { initialShards: n0, updatingMinutes }) };
 }
 
 const mode = process.argv[3];
