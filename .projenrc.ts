@@ -97,6 +97,10 @@ for (const handler of HANDLERS) {
   ].join(' '));
 }
 project.preCompileTask.spawn(bundle);
+// The construct tests synthesize the autoscaler's function from assets/, so `projen test` bundles
+// first: it then works on a fresh clone without a build.
+project.testTask.prependSpawn(bundle);
+project.tasks.tryFind('test:update')?.prependSpawn(bundle);
 project.npmignore?.addPatterns('!/assets/');
 // The Flink SQL runner ships in the package: FlinkSqlApplication zips it at synth.
 project.npmignore?.addPatterns('!/runtime/', '__pycache__/', '*.pyc');
