@@ -19,6 +19,7 @@ import {
   INITIAL_UTILIZATION,
   INITIAL_WINDOW_MINUTES,
   initialShards,
+  parseUpdatingMinutes,
   PolicyResult,
   PRICES,
   SimRun,
@@ -58,14 +59,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--json':
         json = true;
         break;
-      case '--updating-minutes': {
-        const raw = value();
-        updatingMinutes = Number(raw);
-        if (!Number.isInteger(updatingMinutes) || updatingMinutes < 0) {
-          throw new Error(`--updating-minutes must be a non-negative integer, got "${raw}"`);
-        }
+      case '--updating-minutes':
+        updatingMinutes = parseUpdatingMinutes(value());
         break;
-      }
       case '--out':
         out = value();
         break;

@@ -32,6 +32,15 @@ export const MIN_SHARDS = 1;
 export const MAX_SHARDS = 10_000;
 /** Minutes a stream stays UPDATING after UpdateShardCount, unless told otherwise. */
 export const DEFAULT_UPDATING_MINUTES = 2;
+
+/** The value of a command line's --updating-minutes: a non-negative integer. */
+export function parseUpdatingMinutes(raw: string | undefined): number {
+  const minutes = Number(raw);
+  if (raw === undefined || !Number.isInteger(minutes) || minutes < 0) {
+    throw new Error(`--updating-minutes must be a non-negative integer, got "${raw}"`);
+  }
+  return minutes;
+}
 /** Initial shard count of the adaptive policies: the first minutes' peak at this utilization. */
 export const INITIAL_UTILIZATION = 0.7;
 export const INITIAL_WINDOW_MINUTES = 30;

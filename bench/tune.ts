@@ -14,17 +14,14 @@
  * makes each reshard take N minutes (2 by default).
  */
 import { ThisLibraryPolicy, thisLibraryConfig } from './policies/this-library';
-import { DEFAULT_UPDATING_MINUTES, initialShards, simulateProvisioned, simulateStaticPeak, traceDemand } from './sim';
+import { DEFAULT_UPDATING_MINUTES, initialShards, parseUpdatingMinutes, simulateProvisioned, simulateStaticPeak, traceDemand } from './sim';
 import { generateTraces } from './traces';
 
 const variants: Record<string, object> = JSON.parse(process.argv[2] ?? '{"defaults":{}}');
 const seedArg = process.argv.indexOf('--seed');
 const traces = generateTraces(seedArg > 0 ? Number(process.argv[seedArg + 1]) : 0);
 const updatingArg = process.argv.indexOf('--updating-minutes');
-const updatingMinutes = updatingArg > 0 ? Number(process.argv[updatingArg + 1]) : DEFAULT_UPDATING_MINUTES;
-if (!Number.isInteger(updatingMinutes) || updatingMinutes < 0) {
-  throw new Error(`--updating-minutes must be a non-negative integer, got ${process.argv[updatingArg + 1]}`);
-}
+const updatingMinutes = updatingArg > 0 ? parseUpdatingMinutes(process.argv[updatingArg + 1]) : DEFAULT_UPDATING_MINUTES;
 
 function run(name: string, overrides: object) {
   const trace = traces.find((t) => t.name === name)!;

@@ -2,6 +2,7 @@ import {
   DecisionContext,
   initialShards,
   maxInWindow,
+  parseUpdatingMinutes,
   PRICES,
   ProvisionedPolicy,
   SimulatedStream,
@@ -216,5 +217,15 @@ describe('cost', () => {
     bytes[35] = 100 * SBPM; // after the first 30 minutes: ignored
     expect(initialShards(trace(bytes, Array(40).fill(1)))).toBe(10);
     expect(initialShards(trace([0], [0]))).toBe(1);
+  });
+});
+
+describe('parseUpdatingMinutes', () => {
+  test('takes a non-negative integer, and names the bad value otherwise', () => {
+    expect(parseUpdatingMinutes('0')).toBe(0);
+    expect(parseUpdatingMinutes('10')).toBe(10);
+    for (const bad of ['-1', '1.5', 'ten', undefined]) {
+      expect(() => parseUpdatingMinutes(bad)).toThrow(`--updating-minutes must be a non-negative integer, got "${bad}"`);
+    }
   });
 });
