@@ -211,7 +211,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
 
       if (decision.action === 'none') {
         if (streamMode === 'PROVISIONED' && summary.StreamStatus === 'ACTIVE') {
-          await syncThresholds(config, openShards).catch((err) => warn(config, 'PutMetricAlarm', err));
+          await syncAlarms(config, openShards).catch((err) => warn(config, 'PutMetricAlarm', err));
         }
         return report(config, trigger, 'skipped', decision.reason, decision);
       }
@@ -235,7 +235,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       seen(decision.targetShards, true);
       // The new count applies when the stream is ACTIVE again; the alarms move to it now, so that
       // ScaleUp does not fire again for a capacity already on its way. Throttles still alarm.
-      await syncThresholds(config, decision.targetShards).catch((err) => warn(config, 'PutMetricAlarm', err));
+      await syncAlarms(config, decision.targetShards).catch((err) => warn(config, 'PutMetricAlarm', err));
       // A call that could not be recorded makes the budget look larger than it is: it counts as a
       // failure, so that an alarm on Failures sees it.
       return recorded
@@ -406,7 +406,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
    * DescribeAlarms. A deployment that changed one of them while an earlier rewrite was between
    * its read and its write has that change put back by the reconcile that follows it.
    */
-  async function syncThresholds(config: StreamScalingConfig, shards: number): Promise<void> {
+  async function syncAlarms(config: StreamScalingConfig, shards: number): Promise<void> {
     const specs = alarmSpecs(config, shards).filter((spec) => spec.role !== 'Throttled');
     const out = await deps.cloudwatch.send(new DescribeAlarmsCommand({
       AlarmNames: specs.map((spec) => alarmName(config.streamName, spec.role)),
