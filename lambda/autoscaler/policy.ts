@@ -264,8 +264,9 @@ function clamp(value: number, min: number, max: number): number {
  * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more (or
  *   history was quiet) and is still rising (`isRising`), a scale-up is at least
  *   N / minScaleDownRatio: history does not say how far the rise will go.
- * - A scheduled check ('Schedule') acts only on a peak that history expects to reach
- *   `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`, and then only scales up.
+ * - A scheduled check ('Schedule') acts only on a peak that history, or the recent trend
+ *   (`trendPeak`), expects to reach `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`, and then
+ *   only scales up.
  */
 export function decide(input: PolicyInput): Decision {
   const { config } = input;
@@ -280,8 +281,11 @@ export function decide(input: PolicyInput): Decision {
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1, ratio: 1 };
   const history = levelled.forecast;
-  // What history expects within SCHEDULE_AHEAD_MINUTES, which the scheduled check acts on.
-  const soon = input.trigger === 'Schedule' ? peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)) : 0;
+  // What the scheduled check acts on: the peak history expects within SCHEDULE_AHEAD_MINUTES, or
+  // where the recent trend leads in as many minutes (a ramp too slow to fire the alarm in time).
+  const soon = input.trigger === 'Schedule' && config.predictive
+    ? Math.max(peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)), trendPeak(input.recent, SCHEDULE_AHEAD_MINUTES))
+    : 0;
   const forecastPeak = config.predictive
     ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES), soon)
     : 0;
@@ -310,10 +314,11 @@ export function decide(input: PolicyInput): Decision {
   if (used >= MAX_CALLS_PER_24H) {
     return none(`${used} UpdateShardCount calls in the last 24 h: the budget of ${MAX_CALLS_PER_24H} is spent`);
   }
-  // The scheduled check only meets a peak that history expects before the alarms could: one that
-  // reaches scaleUpThreshold within SCHEDULE_AHEAD_MINUTES. It then decides like an alarm would.
+  // The scheduled check only meets a peak that history or the recent trend expects before the
+  // alarms could: one that reaches scaleUpThreshold within SCHEDULE_AHEAD_MINUTES. It then decides
+  // like an alarm would.
   if (input.trigger === 'Schedule' && soon < n * config.scaleUpThreshold) {
-    return none(`scheduled check: history expects ${soon.toFixed(2)} shards' worth within ${SCHEDULE_AHEAD_MINUTES} min, which ${n} shards take`);
+    return none(`scheduled check: history and the recent trend expect ${soon.toFixed(2)} shards' worth within ${SCHEDULE_AHEAD_MINUTES} min, which ${n} shards take`);
   }
 
   if (wanted > config.maxShards && n === config.maxShards) {

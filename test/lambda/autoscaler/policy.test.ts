@@ -249,7 +249,7 @@ describe('decide', () => {
     expect(soon.targetShards).toBe(Math.ceil(16 / targetUtilization));
     const later = decide(input({ shards: 10, level: 7, trigger: 'Schedule', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) }));
     expect(later.action).toBe('none');
-    expect(later.reason).toMatch(/scheduled check: history expects 7.00 shards' worth within 20 min, which 10 shards take/);
+    expect(later.reason).toMatch(/scheduled check: history and the recent trend expect 7.00 shards' worth within 20 min, which 10 shards take/);
     // An alarm invocation at the same moment looks a whole lookback ahead.
     expect(decide(input({ shards: 10, level: 7, trigger: 'ScaleUp', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) })).action).toBe('scale-up');
     // Without history, the check never acts, even on a full minute an alarm would act on.
@@ -261,6 +261,27 @@ describe('decide', () => {
     const short = decide(input({ shards: 10, level: 7, trigger: 'Schedule', config: shortLookback, history: peakAt(SCHEDULE_AHEAD_MINUTES - 5) }));
     expect(short.action).toBe('scale-up');
     expect(short.forecastPeakShards).toBeCloseTo(16);
+  });
+
+  test('the scheduled check also acts on where the recent trend leads within SCHEDULE_AHEAD_MINUTES', () => {
+    // No history (a stream's first day). A steady climb of `slope` shards' worth a minute that
+    // reaches 9 of 10 shards in the last minute: no minute fires an alarm yet.
+    const climb = (slope: number) => Array.from({ length: 60 }, (_, i) => minute(9 - slope * (59 - i)));
+    // 0.06 a minute: 9 + 15 * 0.06 = 9.9 (under 10) within the alarms' 15-minute horizon, and
+    // 9 + 20 * 0.06 = 10.2 within the check's 20.
+    const scheduled = decide(input({ shards: 10, trigger: 'Schedule', recent: climb(0.06) }));
+    expect(scheduled.action).toBe('scale-up');
+    expect(scheduled.forecastPeakShards).toBeCloseTo(9 + SCHEDULE_AHEAD_MINUTES * 0.06);
+    // Sized as any scale-up without history: at least N / minScaleDownRatio.
+    expect(scheduled.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
+    // An alarm invocation on the same minutes projects only TREND_HORIZON_MINUTES ahead: no move.
+    expect(decide(input({ shards: 10, trigger: 'ScaleUp', recent: climb(0.06) })).action).toBe('none');
+    // A slower climb stays under 10 within 20 minutes (9 + 20 * 0.045 = 9.9): the check does nothing.
+    const slow = decide(input({ shards: 10, trigger: 'Schedule', recent: climb(0.045) }));
+    expect(slow.action).toBe('none');
+    expect(slow.reason).toMatch(/history and the recent trend expect 9.90 shards' worth within 20 min, which 10 shards take/);
+    // A flat level just as high: no trend, so nothing either.
+    expect(decide(input({ shards: 10, trigger: 'Schedule', level: 9.5 })).action).toBe('none');
   });
 
   test('isRising compares the medians of the first and last quarter, so bursts are not a rise', () => {
