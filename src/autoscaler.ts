@@ -118,8 +118,8 @@ export interface ShardAutoscalingOptions {
    * and a scale-up is at least as large as without history (see `minScaleDownRatio`). An
    * EventBridge rule every 15 minutes also invokes the
    * function, which scales a predictive stream up when its levelled history expects a peak at
-   * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter),
-   * before the alarms could see it.
+   * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter), or
+   * the recent trend reaches it within 20 minutes, before the alarms could see it.
    *
    * @default true
    */
@@ -178,7 +178,8 @@ export interface ShardAutoscalerProps extends ShardAutoscalingOptions {
  * WriteProvisionedThroughputExceeded) and ScaleDown (a quiet stretch). The function, one per stack
  * for all autoscaled streams, reads the stream's real state, decides with a pure policy, and calls
  * UpdateShardCount within Kinesis's rules and a planned 24-hour budget of calls. A rule every 15
- * minutes also invokes it, to scale predictive streams up ahead of peaks their history expects.
+ * minutes also invokes it, to scale predictive streams up ahead of peaks their history or their
+ * recent trend expects.
  *
  * A later `cdk deploy` does not undo its work: the template keeps the initial shard count, which
  * CloudFormation only applies when it changes, and the function rewrites the alarms' thresholds
@@ -580,7 +581,7 @@ class AutoscalerRuntime extends Construct {
     });
 
     new events.Rule(this, 'Schedule', {
-      description: `Checks the predictive autoscaled streams for peaks their history expects within ${SCHEDULE_AHEAD_MINUTES} minutes`,
+      description: `Checks the predictive autoscaled streams for peaks their history or recent trend expects within ${SCHEDULE_AHEAD_MINUTES} minutes`,
       schedule: events.Schedule.rate(Duration.minutes(SCHEDULE_MINUTES)),
       targets: [new targets.LambdaFunction(this.function, {
         event: events.RuleTargetInput.fromObject({ action: 'schedule' }),

@@ -206,7 +206,7 @@ describe('ShardAutoscaler function', () => {
     });
   });
 
-  test('every 15 minutes a rule asks the function to check for peaks that history expects soon', () => {
+  test('every 15 minutes a rule asks the function to check for peaks that history or the recent trend expects soon', () => {
     const { template } = autoscaledStack();
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',

@@ -63,7 +63,7 @@ export interface ReconcileEvent {
   readonly 'detail-type'?: string;
 }
 
-/** The scheduled check for peaks that history expects soon (every `SCHEDULE_MINUTES`). */
+/** The scheduled check for peaks that history or the recent trend expects soon (every `SCHEDULE_MINUTES`). */
 export interface ScheduleEvent {
   readonly action: 'schedule';
 }
@@ -116,7 +116,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       return [await handleStream(config, parsed.role)];
     }
     // Reconcile: after a deployment, every stream's alarms get thresholds for its real shard count.
-    // Schedule: every predictive stream is checked for a peak that history expects soon.
+    // Schedule: every predictive stream is checked for a peak that history or its trend expects soon.
     // One stream's unexpected error does not stop the others; it is rethrown at the end.
     const scheduled = (event as ScheduleEvent).action === 'schedule';
     const outcomes: Outcome[] = [];

@@ -37,7 +37,7 @@ export interface HistoryWindow {
 
 /**
  * What triggered the decision: an alarm, the check after a deployment, or the scheduled check
- * for peaks that history expects soon.
+ * for peaks that history or the recent trend expects soon.
  */
 export type Trigger = AlarmRole | 'Reconcile' | 'Schedule';
 

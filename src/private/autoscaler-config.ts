@@ -42,11 +42,12 @@ export const SHARD_RECORDS_PER_MINUTE = 60 * 1000;
 export const USED_SHARDS_EXPRESSION =
   `MAX([FILL(bytes, 0) / ${SHARD_BYTES_PER_MINUTE}, FILL(records, 0) / ${SHARD_RECORDS_PER_MINUTE}])`;
 
-/** How often the scheduled check for peaks that history expects soon runs (an EventBridge rule). */
+/** How often the scheduled check for peaks that history or the recent trend expects soon runs (an EventBridge rule). */
 export const SCHEDULE_MINUTES = 15;
 /**
  * How far ahead the scheduled check looks: the time to the next check, plus a reshard, plus
- * margin. A scheduled check acts only on a peak history expects within these minutes.
+ * margin. A scheduled check acts only on a peak that history, or the recent trend, expects
+ * within these minutes.
  */
 export const SCHEDULE_AHEAD_MINUTES = 20;
 
