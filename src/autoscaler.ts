@@ -107,7 +107,9 @@ export interface ShardAutoscalingOptions {
    * Whether to size ahead for known peaks: on each decision the handler also reads what the
    * stream took in the `forecastWindow` that followed the same time a week ago (or, in the first
    * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
-   * in the next 15 minutes. The next `lookback` of that history counts like the recent peak; a
+   * in the next 15 minutes: the steeper of the rise over the `lookback` (its first and last
+   * quarters' medians) and a steady climb over its last 30 minutes, if it is that long (each
+   * quarter's median above the one before; a step change or a burst is not one). The next `lookback` of that history counts like the recent peak; a
    * scale-up sizes for the busiest minute of the whole window, so that a rising day takes few,
    * large steps. History is levelled to today's traffic: when the mean demand of the last 30
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock

@@ -172,10 +172,42 @@ export function isRising(minutes: MinuteMetrics[]): boolean {
   return ends !== undefined && ends.late >= RISING * ends.early && ends.late > 0;
 }
 
+/** Minutes in which `climbSlope` looks for a steady climb. */
+export const CLIMB_MINUTES = 30;
 /**
- * Where the recent peak is heading: the recent peak plus the rise, per minute, between the median
- * demand of the first and the last quarter of the window, carried `horizon` minutes ahead.
- * Medians, so that bursts do not read as a trend. Zero when flat or falling.
+ * A climb is steady when each of its quarters' medians rises by at least this share of the
+ * average rise per quarter.
+ */
+export const CLIMB_EVENNESS = 0.25;
+
+/**
+ * The rise per minute of a steady climb over the last `CLIMB_MINUTES`, or 0 when there is none
+ * (or fewer minutes). The window is cut into four quarters; it climbs steadily when each
+ * quarter's median is above the one before by at least `CLIMB_EVENNESS` of the average rise, and
+ * the last is at least `RISING` times the first. A step change lifts the medians on one side of
+ * it only, and a burst moves no median, so neither reads as a climb. This catches a ramp that
+ * began within the last half hour, which the whole lookback's quarters see only in part.
+ */
+export function climbSlope(minutes: MinuteMetrics[]): number {
+  if (minutes.length < CLIMB_MINUTES) {
+    return 0;
+  }
+  const quarter = Math.floor(CLIMB_MINUTES / 4);
+  const demand = minutes.slice(-4 * quarter).map(demandShards);
+  const medians = [0, 1, 2, 3].map((k) => median(demand.slice(k * quarter, (k + 1) * quarter)));
+  const rise = medians[3] - medians[0];
+  const smallest = Math.min(medians[1] - medians[0], medians[2] - medians[1], medians[3] - medians[2]);
+  if (rise <= 0 || medians[3] < RISING * medians[0] || smallest < (CLIMB_EVENNESS * rise) / 3) {
+    return 0;
+  }
+  return rise / (3 * quarter);
+}
+
+/**
+ * Where the recent peak is heading: the recent peak plus the rise per minute, carried `horizon`
+ * minutes ahead. The rise is the larger of two: between the median demand of the first and the
+ * last quarter of the window, and that of a steady climb over the last `CLIMB_MINUTES`
+ * (`climbSlope`). Medians, so that bursts do not read as a trend. Zero when flat or falling.
  */
 export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   const ends = quarterMedians(minutes);
@@ -183,7 +215,7 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
     return 0;
   }
   const { early, late, quarter } = ends;
-  const slope = (late - early) / (minutes.length - quarter);
+  const slope = Math.max((late - early) / (minutes.length - quarter), climbSlope(minutes));
   // At most half again the recent peak: a step change reads as a steep slope for a while.
   return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
 }

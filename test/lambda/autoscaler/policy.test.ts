@@ -1,6 +1,6 @@
 import {
-  alarmsToReset, callsInWindow, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW, LEVEL_MINUTES, levelledHistory,
-  MinuteMetrics, PolicyInput, RISING, shouldResetAlarm,
+  alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
+  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, shouldResetAlarm, trendPeak,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -370,6 +370,37 @@ describe('decide', () => {
     expect(d.forecastPeakShards).toBeGreaterThan(d.recentPeakShards);
     const burst = [...Array.from({ length: 59 }, () => minute(5)), minute(15)];
     expect(decide(input({ shards: 20, recent: burst })).forecastPeakShards).toBe(0);
+  });
+
+  test('climbSlope: a steady climb over the last CLIMB_MINUTES, and not a step, a burst or an uneven rise', () => {
+    expect(CLIMB_MINUTES).toBe(30);
+    const flat = (n: number, level = 10) => Array.from({ length: n }, () => minute(level));
+    // 30 flat minutes at 10, then 30 climbing 0.2 a minute, to 16.
+    const young = [...flat(30), ...Array.from({ length: 30 }, (_, j) => minute(10 + 0.2 * (j + 1)))];
+    expect(climbSlope(young)).toBeCloseTo(0.2);
+    // The whole hour's quarters see half a ramp: (14.6 - 10) / 45, about 0.1 a minute. The
+    // trend takes the climb's 0.2: 16 + 15 * 0.2.
+    expect(trendPeak(young, 15)).toBeCloseTo(16 + 15 * 0.2);
+    // Fewer than CLIMB_MINUTES: no climb is looked for.
+    expect(climbSlope(young.slice(-(CLIMB_MINUTES - 1)))).toBe(0);
+    // A step from 10 to 40 anywhere in the last 30 minutes is not a climb.
+    for (let at = 1; at < 30; at++) {
+      expect(climbSlope([...flat(60 - at), ...flat(at, 40)])).toBe(0);
+    }
+    // Nor is a burst every 15 minutes, one in the last minute.
+    expect(climbSlope(Array.from({ length: 60 }, (_, i) => minute(i % 15 === 14 ? 18 : 10)))).toBe(0);
+    // Quarters of 7 minutes, each at one level: the medians rise by `gaps`, 3 in all from 10 (an
+    // average of 1 a quarter). Each step must be at least CLIMB_EVENNESS of that average.
+    const quarters = (gaps: number[]) => {
+      const levels = gaps.reduce((acc, g) => [...acc, acc[acc.length - 1] + g], [10]);
+      return [...flat(2), ...levels.flatMap((l) => flat(7, l))];
+    };
+    expect(CLIMB_EVENNESS).toBe(0.25);
+    expect(climbSlope(quarters([1.25, 1.49, 0.26]))).toBeCloseTo(3 / 21);
+    expect(climbSlope(quarters([1.3, 1.46, 0.24]))).toBe(0);
+    // The last quarter must be at least RISING times the first: 10 to 11.1 is, 10 to 10.9 is not.
+    expect(climbSlope(quarters([0.37, 0.37, 0.36]))).toBeCloseTo(1.1 / 21);
+    expect(climbSlope(quarters([0.3, 0.3, 0.3]))).toBe(0);
   });
 
   test('a stream above a lowered maxShards is brought down, even while busy', () => {
