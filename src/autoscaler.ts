@@ -62,7 +62,10 @@ export interface ShardAutoscalingOptions {
   /**
    * The handler scales up when the busiest minute seen, or expected from the recent trend and
    * from history, reaches this fraction of the stream's capacity (bytes or records, whichever
-   * is closer to its limit). Above `targetUtilization`, at most 1.
+   * is closer to its limit). On a rise that history does not foresee (none read yet, or today
+   * rising well above it), it scales up from halfway between `targetUtilization` and this
+   * fraction, since such a rise is met late and noise comes on top. Above `targetUtilization`,
+   * at most 1.
    *
    * @default 1
    */

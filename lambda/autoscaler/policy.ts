@@ -277,6 +277,23 @@ function aboveNote(ratio: number): string {
     : 'today rising where history was quiet';
 }
 
+function pct(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}
+
+/**
+ * The share of the current shards that the peak seen or expected must reach for a scale-up:
+ * `scaleUpThreshold`, or, on a rise that history does not foresee (none yet, today well above
+ * it, or history scaled to nothing) while demand is rising (`isRising`), halfway between
+ * `targetUtilization` and `scaleUpThreshold`. Such a rise is met from the alarm's and the
+ * trend's view alone, a few minutes late, with noise on top: starting earlier keeps a minute
+ * above the trend from throttling. Halfway, above `targetUtilization`, so that the move is
+ * sized for more than the current shards, and the next scale-down check does not undo it.
+ */
+export function scaleUpAt(config: Pick<StreamScalingConfig, 'targetUtilization' | 'scaleUpThreshold'>, risingUnforeseen: boolean): number {
+  return risingUnforeseen ? (config.targetUtilization + config.scaleUpThreshold) / 2 : config.scaleUpThreshold;
+}
+
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
@@ -288,6 +305,8 @@ function clamp(value: number, min: number, max: number): number {
  * - The stream is sized so that the peak minute of the lookback window (and, when predictive,
  *   of as many coming minutes as seen a week or a day ago, levelled to today's traffic, and of
  *   the recent trend) runs at `targetUtilization`; a scale-up sizes for the whole forecast window.
+ * - It scales up once that peak reaches `scaleUpThreshold` of the shards, or, on a rise that
+ *   history does not foresee, halfway from `targetUtilization` to it (`scaleUpAt`).
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
@@ -357,18 +376,22 @@ export function decide(input: PolicyInput): Decision {
     return none(`at maxShards (${config.maxShards}): demand calls for ${wanted}`);
   }
 
+  // Whether history foresees what comes: it is there, and today is not rising well above it (a
+  // Monday read from a Sunday, a launch), nor does it scale to nothing.
+  const withHistory = config.predictive && input.history.length > 0;
+  const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && isRising(input.recent);
+  const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
+  const upAt = scaleUpAt(config, !knownAhead && isRising(input.recent));
+
   // Scale up when the peak seen or expected would run the stream at `scaleUpThreshold` or more
-  // (or it is below minShards), and then straight to the size for `targetUtilization`: small
-  // steps would spend the daily budget of calls.
-  if (n < config.minShards || (desired > n && need >= n * config.scaleUpThreshold)) {
+  // (earlier on a rise history does not foresee: see `scaleUpAt`), or it is below minShards, and
+  // then straight to the size for `targetUtilization`: small steps would spend the daily budget.
+  if (n < config.minShards || (desired > n && need >= n * upAt)) {
     // Without history to say how far demand will rise, a scale-up is at least as large a move
     // as the smallest scale-down (N / minScaleDownRatio), so that a rising day does not spend
     // its calls on small steps. With history, the forecast already sizes the move, unless today
-    // is rising well above it (a Monday read from a Sunday, a launch): history then understates
-    // the rise, and the move is sized as without it.
-    const withHistory = config.predictive && input.history.length > 0;
-    const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && isRising(input.recent);
-    const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
+    // is rising well above it: history then understates the rise, and the move is sized as
+    // without it.
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
@@ -381,6 +404,7 @@ export function decide(input: PolicyInput): Decision {
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
         + (aboveHistory && n >= config.minShards ? ` (${aboveNote(levelled.ratio)})` : '')
+        + (n >= config.minShards && need < n * config.scaleUpThreshold ? ` (rising unforeseen: met from ${pct(upAt)} of ${n} shards)` : '')
         + `: ${n} -> ${target} (wanted ${wanted})`,
     };
   }

@@ -1,6 +1,6 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
-  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, shouldResetAlarm, trendPeak,
+  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, trendPeak,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -12,6 +12,10 @@ const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 function minute(shards: number): MinuteMetrics {
   const bytes = shards * SHARD_BYTES_PER_MINUTE;
   return { incomingBytes: bytes, incomingRecords: bytes / 2048, throttledRecords: 0 };
+}
+
+function mean(minutes: MinuteMetrics[]): number {
+  return minutes.reduce((sum, m) => sum + demandShards(m), 0) / minutes.length;
 }
 
 /** A history window whose `before` ran at `level` shards' worth (the level of `input`'s recent minutes by default). */
@@ -274,8 +278,12 @@ describe('decide', () => {
     expect(scheduled.forecastPeakShards).toBeCloseTo(9 + SCHEDULE_AHEAD_MINUTES * 0.06);
     // Sized as any scale-up without history: at least N / minScaleDownRatio.
     expect(scheduled.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
-    // An alarm invocation on the same minutes projects only TREND_HORIZON_MINUTES ahead: no move.
-    expect(decide(input({ shards: 10, trigger: 'ScaleUp', recent: climb(0.06) })).action).toBe('none');
+    // An alarm invocation on the same minutes projects only TREND_HORIZON_MINUTES ahead, 9.9: with
+    // history at today's level (so that scaleUpThreshold applies, see scaleUpAt), no move; the
+    // scheduled check, with the same history, moves.
+    const history = [past(Array.from({ length: 240 }, () => minute(5)), mean(climb(0.06).slice(-LEVEL_MINUTES)))];
+    expect(decide(input({ shards: 10, trigger: 'ScaleUp', recent: climb(0.06), history })).action).toBe('none');
+    expect(decide(input({ shards: 10, trigger: 'Schedule', recent: climb(0.06), history })).action).toBe('scale-up');
     // A slower climb stays under 10 within 20 minutes (9 + 20 * 0.045 = 9.9): the check does nothing.
     const slow = decide(input({ shards: 10, trigger: 'Schedule', recent: climb(0.045) }));
     expect(slow.action).toBe('none');
@@ -401,6 +409,36 @@ describe('decide', () => {
     // The last quarter must be at least RISING times the first: 10 to 11.1 is, 10 to 10.9 is not.
     expect(climbSlope(quarters([0.37, 0.37, 0.36]))).toBeCloseTo(1.1 / 21);
     expect(climbSlope(quarters([0.3, 0.3, 0.3]))).toBe(0);
+  });
+
+  test('a rise history does not foresee is met from halfway between targetUtilization and scaleUpThreshold', () => {
+    const { targetUtilization, scaleUpThreshold } = DEFAULT_SCALING;
+    expect(scaleUpAt(DEFAULT_SCALING, false)).toBe(scaleUpThreshold);
+    expect(scaleUpAt(DEFAULT_SCALING, true)).toBeCloseTo((targetUtilization + scaleUpThreshold) / 2);
+    expect(scaleUpAt({ targetUtilization: 0.7, scaleUpThreshold: 0.8 }, true)).toBeCloseTo(0.75);
+    // A climb from 7 to 9.3 over the hour: 2.3 / 59 a minute, carried 15 minutes ahead, expects
+    // 9.3 + 15 * 2.3 / 59 = 9.88 shards' worth of 10: between 97.5% and 100%.
+    const recent = Array.from({ length: 60 }, (_, i) => minute(7 + (2.3 * i) / 59));
+    const expected = 9.3 + (15 * 2.3) / 59;
+    // No history: the scale-up is made, sized as without history.
+    const unforeseen = decide(input({ shards: 10, recent }));
+    expect(unforeseen.forecastPeakShards).toBeCloseTo(expected);
+    expect(unforeseen.action).toBe('scale-up');
+    expect(unforeseen.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
+    expect(unforeseen.reason).toMatch(/\(rising unforeseen: met from 97.5% of 10 shards\): 10 -> 15/);
+    // History at today's level, which foresees a quiet 4 hours: only scaleUpThreshold counts.
+    const history = [past(Array.from({ length: 240 }, () => minute(7)), mean(recent.slice(-LEVEL_MINUTES)))];
+    const foreseen = decide(input({ shards: 10, recent, history }));
+    expect(foreseen.historyScale).toBe(1);
+    expect(foreseen.action).toBe('none');
+    expect(foreseen.reason).toMatch(/10 shards fit a peak of 9.88/);
+    // Not rising: the same busiest minute, flat for the hour, is left to scaleUpThreshold too.
+    const flat = decide(input({ shards: 10, recent: Array.from({ length: 60 }, () => minute(expected)) }));
+    expect(flat.action).toBe('none');
+    // The move is not undone: at 15 shards, the same minutes want 11, which saves too little.
+    const after = decide(input({ shards: 15, recent, trigger: 'ScaleDown' }));
+    expect(after.action).toBe('none');
+    expect(after.reason).toMatch(/scale-down 15 -> 11 saves too little/);
   });
 
   test('a stream above a lowered maxShards is brought down, even while busy', () => {
