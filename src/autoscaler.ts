@@ -112,9 +112,10 @@ export interface ShardAutoscalingOptions {
    * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
    * in the next 15 minutes: the steeper of the rise over the `lookback` (its first and last
    * quarters' medians) and a steady climb over its last 30 minutes, if it is that long (each
-   * quarter's median above the one before; a step change or a burst is not one). The next `lookback` of that history counts like the recent peak; a
-   * scale-up sizes for the busiest minute of the whole window, so that a rising day takes few,
-   * large steps. History is levelled to today's traffic: when the mean demand of the last 30
+   * quarter's median above the one before; a step change or a burst is not one). The next
+   * `lookback` of that history counts like the recent peak; a scale-up sizes for the busiest
+   * minute of its first 3 hours (all of it, if shorter), so that a rising day takes few, large
+   * steps, and no scale-down is made while any of it needs the current shards. History is levelled to today's traffic: when the mean demand of the last 30
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
    * minutes then (a Saturday read from a Friday, a holiday), the whole forecast is multiplied by
    * that ratio. It is never scaled up; but when today runs at 1.25 times that level or more (or
@@ -131,8 +132,9 @@ export interface ShardAutoscalingOptions {
   readonly predictive?: boolean;
 
   /**
-   * How far ahead the predictive look goes, and so how far ahead a scale-up sizes the stream:
-   * 1 minute to 24 hours.
+   * How far ahead the predictive look goes: a scale-up sizes the stream for the first 3 hours
+   * of it, and no scale-down is made while any of it needs the current shards. 1 minute to 24
+   * hours.
    *
    * @default Duration.hours(4)
    */

@@ -220,6 +220,14 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
 }
 
+/**
+ * How much of the forecast a scale-up sizes for: the busiest minute history expects within these
+ * minutes (all of the forecast window, if shorter). Shorter than the default 4-hour window, so
+ * that a rising day takes one more step rather than holding the afternoon's size from late
+ * morning; the whole window still holds off scale-downs.
+ */
+export const SIZE_AHEAD_MINUTES = 180;
+
 /** Minutes whose mean demand compares today's level with history's. */
 export const LEVEL_MINUTES = 30;
 /** History is scaled down when today's level is below this share of its level then. */
@@ -304,7 +312,8 @@ function clamp(value: number, min: number, max: number): number {
  * - Only provisioned, ACTIVE streams are touched.
  * - The stream is sized so that the peak minute of the lookback window (and, when predictive,
  *   of as many coming minutes as seen a week or a day ago, levelled to today's traffic, and of
- *   the recent trend) runs at `targetUtilization`; a scale-up sizes for the whole forecast window.
+ *   the recent trend) runs at `targetUtilization`; a scale-up sizes for `SIZE_AHEAD_MINUTES` of
+ *   the forecast.
  * - It scales up once that peak reaches `scaleUpThreshold` of the shards, or, on a rise that
  *   history does not foresee, halfway from `targetUtilization` to it (`scaleUpAt`).
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
@@ -326,8 +335,8 @@ export function decide(input: PolicyInput): Decision {
   const recentPeak = peak(input.recent);
   // Known peaks ahead (what followed this time a week, or a day, ago, levelled to today's
   // traffic) and where the recent trend leads. The next `lookbackMinutes` of history count like
-  // the last ones: they hold capacity and call for more. The whole forecast window sizes a
-  // scale-up, so that a rising day takes few, large steps.
+  // the last ones: they hold capacity and call for more. SIZE_AHEAD_MINUTES of it size a
+  // scale-up, so that a rising day takes few, large steps; all of it holds off a scale-down.
   const levelled: LevelledHistory = config.predictive && input.history.length > 0
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1, ratio: 1 };
@@ -341,6 +350,7 @@ export function decide(input: PolicyInput): Decision {
     ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES), soon)
     : 0;
   const farPeak = peak(history);
+  const sizePeak = peak(history.slice(0, SIZE_AHEAD_MINUTES));
   const need = Math.max(recentPeak, forecastPeak);
   const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
   const desired = clamp(wanted, config.minShards, config.maxShards);
@@ -395,7 +405,7 @@ export function decide(input: PolicyInput): Decision {
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
-    const sizedAhead = clamp(Math.ceil(Math.max(need, farPeak) / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
+    const sizedAhead = clamp(Math.ceil(Math.max(need, sizePeak) / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
     const target = Math.min(Math.max(desired, sizedAhead, floor), 2 * n, config.maxShards);
     return {
       ...base,

@@ -1,6 +1,6 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
-  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, trendPeak,
+  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, SIZE_AHEAD_MINUTES, trendPeak,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -353,6 +353,24 @@ describe('decide', () => {
     expect(blind.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
     const informed = decide(input({ shards: 10, recent, history: [past(Array.from({ length: 90 }, () => minute(10.2)))] }));
     expect(informed.targetShards).toBe(Math.ceil(10.2 / DEFAULT_SCALING.targetUtilization));
+  });
+
+  test('a scale-up sizes for SIZE_AHEAD_MINUTES of the forecast; all of it holds off a scale-down', () => {
+    expect(SIZE_AHEAD_MINUTES).toBe(180);
+    const { targetUtilization } = DEFAULT_SCALING;
+    // 10.2 of 10 shards now; a week ago 10.2 for the coming hour, and 30 at minute `at`.
+    const peakAt = (at: number) => [past(Array.from({ length: 240 }, (_, i) => minute(i === at ? 30 : 10.2)), 10.2)];
+    const recent = Array.from({ length: 60 }, () => minute(10.2));
+    const within = decide(input({ shards: 10, recent, history: peakAt(SIZE_AHEAD_MINUTES - 1) }));
+    expect(within.targetShards).toBe(Math.min(20, Math.ceil(30 / targetUtilization)));
+    const beyond = decide(input({ shards: 10, recent, history: peakAt(SIZE_AHEAD_MINUTES) }));
+    expect(beyond.action).toBe('scale-up');
+    expect(beyond.targetShards).toBe(Math.ceil(10.2 / targetUtilization));
+    // 40 shards at a quiet 5 shards' worth: the peak past SIZE_AHEAD_MINUTES still keeps them.
+    const quiet = Array.from({ length: 60 }, () => minute(5));
+    const kept = decide(input({ shards: 40, recent: quiet, trigger: 'ScaleDown', history: [past(Array.from({ length: 240 }, (_, i) => minute(i === 230 ? 38 : 5)), 5)] }));
+    expect(kept.action).toBe('none');
+    expect(kept.reason).toMatch(/history expects 38.00 shards' worth within 240 min: 40 shards are kept/);
   });
 
   test('invoked by the ScaleUp alarm below scaleUpThreshold, it scales up only for what is expected', () => {
