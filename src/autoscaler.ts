@@ -62,10 +62,12 @@ export interface ShardAutoscalingOptions {
   /**
    * The handler scales up when the busiest minute seen, or expected from the recent trend and
    * from history, reaches this fraction of the stream's capacity (bytes or records, whichever
-   * is closer to its limit). On a rise that history does not foresee (none read yet, or today
-   * rising well above it), it scales up from halfway between `targetUtilization` and this
-   * fraction, since such a rise is met late and noise comes on top. Above `targetUtilization`,
-   * at most 1.
+   * is closer to its limit). On a rise that history does not foresee (none read, as on the
+   * first day or without `predictive`; today rising well above it; or history scaled to
+   * nothing), while demand is rising over the `lookback`, it scales up from halfway between
+   * `targetUtilization` and this fraction, since such a rise is met late and noise comes on top.
+   * The handler decides only when invoked: a ScaleUp alarm set above that halfway point delays
+   * it. Above `targetUtilization`, at most 1.
    *
    * @default 1
    */
@@ -111,7 +113,7 @@ export interface ShardAutoscalingOptions {
    * stream took in the `forecastWindow` that followed the same time a week ago (or, in the first
    * week, a day ago) from CloudWatch's history (GetMetricData), and where the recent trend leads
    * in the next 15 minutes: the steeper of the rise over the `lookback` (its first and last
-   * quarters' medians) and a steady climb over its last 30 minutes, if it is that long (each
+   * quarters' medians) and a steady climb over its last 28 minutes, if it is that long (each
    * quarter's median above the one before; a step change or a burst is not one). The next
    * `lookback` of that history counts like the recent peak; a scale-up sizes for the busiest
    * minute of its first 3 hours (all of it, if shorter), so that a rising day takes few, large
@@ -125,7 +127,8 @@ export interface ShardAutoscalingOptions {
    * EventBridge rule every 15 minutes also invokes the
    * function, which scales a predictive stream up when its levelled history expects a peak at
    * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter), or
-   * the recent trend reaches it within 20 minutes, before the alarms could see it.
+   * a steady climb (over the last 28 minutes or the whole `lookback`) reaches it within 20
+   * minutes, before the alarms could see it; no scale-down goes below what that climb needs.
    *
    * @default true
    */

@@ -172,8 +172,8 @@ export function isRising(minutes: MinuteMetrics[]): boolean {
   return ends !== undefined && ends.late >= RISING * ends.early && ends.late > 0;
 }
 
-/** Minutes in which `climbSlope` looks for a steady climb. */
-export const CLIMB_MINUTES = 30;
+/** Minutes in which `climbSlope` looks for a steady climb by default: four quarters of 7. */
+export const CLIMB_MINUTES = 28;
 /**
  * A climb is steady when each of its quarters' medians rises by at least this share of the
  * average rise per quarter.
@@ -181,26 +181,41 @@ export const CLIMB_MINUTES = 30;
 export const CLIMB_EVENNESS = 0.25;
 
 /**
- * The rise per minute of a steady climb over the last `CLIMB_MINUTES`, or 0 when there is none
- * (or fewer minutes). The window is cut into four quarters; it climbs steadily when each
- * quarter's median is above the one before by at least `CLIMB_EVENNESS` of the average rise, and
- * the last is at least `RISING` times the first. A step change lifts the medians on one side of
- * it only, and a burst moves no median, so neither reads as a climb. This catches a ramp that
- * began within the last half hour, which the whole lookback's quarters see only in part.
+ * The rise per minute of a steady climb over the last `window` minutes (`CLIMB_MINUTES` by
+ * default), or 0 when there is none, or fewer minutes, or quarters shorter than 3 minutes. The
+ * window is cut into four quarters of ⌊window / 4⌋ minutes (the last 4 × ⌊window / 4⌋ minutes);
+ * it climbs steadily when each quarter's median is above the one before by at least
+ * `CLIMB_EVENNESS` of the average rise, and the last is at least `RISING` times the first. A
+ * step change lifts the medians on one side of it only, and a burst moves no median, so neither
+ * reads as a climb. Over the default window, this catches a ramp that began within the last
+ * half hour, which the whole lookback's quarters see only in part.
  */
-export function climbSlope(minutes: MinuteMetrics[]): number {
-  if (minutes.length < CLIMB_MINUTES) {
+export function climbSlope(minutes: MinuteMetrics[], window = CLIMB_MINUTES): number {
+  const quarter = Math.floor(window / 4);
+  if (minutes.length < window || quarter < 3) {
     return 0;
   }
-  const quarter = Math.floor(CLIMB_MINUTES / 4);
   const demand = minutes.slice(-4 * quarter).map(demandShards);
   const medians = [0, 1, 2, 3].map((k) => median(demand.slice(k * quarter, (k + 1) * quarter)));
   const rise = medians[3] - medians[0];
   const smallest = Math.min(medians[1] - medians[0], medians[2] - medians[1], medians[3] - medians[2]);
-  if (rise <= 0 || medians[3] < RISING * medians[0] || smallest < (CLIMB_EVENNESS * rise) / 3) {
+  if (!(rise > 0) || medians[3] < RISING * medians[0] || !(smallest >= (CLIMB_EVENNESS * rise) / 3)) {
     return 0;
   }
   return rise / (3 * quarter);
+}
+
+/**
+ * Where a steady climb leads: the recent peak plus the rise per minute of a steady climb
+ * (`climbSlope`) over the last `CLIMB_MINUTES` or over the whole window, whichever is steeper,
+ * carried `horizon` minutes ahead, at most half again the peak; 0 when neither climbs steadily.
+ * Unlike `trendPeak`, a step change is no trend here: the scheduled check acts on this without
+ * an alarm having fired, so it must not take a step that has already levelled off for a ramp.
+ */
+export function steadyTrendPeak(minutes: MinuteMetrics[], horizon: number): number {
+  const slope = Math.max(climbSlope(minutes), climbSlope(minutes, minutes.length));
+  const top = peak(minutes);
+  return slope > 0 && horizon > 0 ? top + Math.min(slope * horizon, top / 2) : 0;
 }
 
 /**
@@ -291,12 +306,14 @@ function pct(share: number): string {
 
 /**
  * The share of the current shards that the peak seen or expected must reach for a scale-up:
- * `scaleUpThreshold`, or, on a rise that history does not foresee (none yet, today well above
- * it, or history scaled to nothing) while demand is rising (`isRising`), halfway between
- * `targetUtilization` and `scaleUpThreshold`. Such a rise is met from the alarm's and the
- * trend's view alone, a few minutes late, with noise on top: starting earlier keeps a minute
- * above the trend from throttling. Halfway, above `targetUtilization`, so that the move is
- * sized for more than the current shards, and the next scale-down check does not undo it.
+ * `scaleUpThreshold`, or, on a rise that history does not foresee (none read, as on a stream's
+ * first day or when not predictive; today well above it; or history scaled to nothing) while
+ * demand is rising (`isRising`), halfway between `targetUtilization` and `scaleUpThreshold`.
+ * Such a rise is met from the alarm's and the trend's view alone, a few minutes late, with
+ * noise on top: starting earlier keeps a minute above the trend from throttling. Halfway, above
+ * `targetUtilization`, so that the same minutes want at least N + 1 shards: a scale-down from
+ * the new count must save a third (`minScaleDownRatio`), which takes it to N at most, so it
+ * cannot undo the move on those minutes (at `targetUtilization` itself they could want N).
  */
 export function scaleUpAt(config: Pick<StreamScalingConfig, 'targetUtilization' | 'scaleUpThreshold'>, risingUnforeseen: boolean): number {
   return risingUnforeseen ? (config.targetUtilization + config.scaleUpThreshold) / 2 : config.scaleUpThreshold;
@@ -324,9 +341,10 @@ function clamp(value: number, min: number, max: number): number {
  * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more (or
  *   history was quiet) and is still rising (`isRising`), a scale-up is at least
  *   N / minScaleDownRatio: history does not say how far the rise will go.
- * - A scheduled check ('Schedule') acts only on a peak that history, or the recent trend
- *   (`trendPeak`), expects to reach `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`, and then
- *   only scales up.
+ * - A scheduled check ('Schedule') acts only on a peak that history, or a steady climb
+ *   (`steadyTrendPeak`), expects to reach `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`,
+ *   and then only scales up. A scale-down never goes below what that climb needs, so that the
+ *   next check does not scale straight back up.
  */
 export function decide(input: PolicyInput): Decision {
   const { config } = input;
@@ -341,11 +359,12 @@ export function decide(input: PolicyInput): Decision {
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1, ratio: 1 };
   const history = levelled.forecast;
-  // What the scheduled check acts on: the peak history expects within SCHEDULE_AHEAD_MINUTES, or
-  // where the recent trend leads in as many minutes (a ramp too slow to fire the alarm in time).
-  const soon = input.trigger === 'Schedule' && config.predictive
-    ? Math.max(peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)), trendPeak(input.recent, SCHEDULE_AHEAD_MINUTES))
-    : 0;
+  // Where a steady climb leads within SCHEDULE_AHEAD_MINUTES: the scheduled check acts on it (a
+  // ramp too slow to fire the alarm in time), and a scale-down does not go below it, so that the
+  // next check does not scale straight back up.
+  const climbing = config.predictive ? steadyTrendPeak(input.recent, SCHEDULE_AHEAD_MINUTES) : 0;
+  // What the scheduled check acts on: that, or the peak history expects as soon.
+  const soon = input.trigger === 'Schedule' ? Math.max(peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)), climbing) : 0;
   const forecastPeak = config.predictive
     ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES), soon)
     : 0;
@@ -420,7 +439,8 @@ export function decide(input: PolicyInput): Decision {
   }
 
   if (n > config.maxShards || desired < n) {
-    const target = Math.max(desired, Math.ceil(n / 2), config.minShards);
+    const downTo = clamp(Math.ceil(Math.max(need, climbing) / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
+    const target = Math.max(downTo, Math.ceil(n / 2), config.minShards);
     if (target >= n) {
       return none(`at minShards (${config.minShards})`);
     }

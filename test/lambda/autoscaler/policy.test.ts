@@ -1,6 +1,7 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
-  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, SIZE_AHEAD_MINUTES, trendPeak,
+  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, SIZE_AHEAD_MINUTES, steadyTrendPeak,
+  trendPeak,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -244,7 +245,7 @@ describe('decide', () => {
     expect(d.targetShards).toBe(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio));
   });
 
-  test('the scheduled check acts only on a peak history expects within SCHEDULE_AHEAD_MINUTES', () => {
+  test('the scheduled check acts on a peak history expects within SCHEDULE_AHEAD_MINUTES, not on a later one', () => {
     const { targetUtilization } = DEFAULT_SCALING;
     // 10 shards at 7 shards' worth (no alarm would fire); a week ago 16 came at minute `at`.
     const peakAt = (at: number) => [past(Array.from({ length: 240 }, (_, i) => minute(i === at ? 16 : 7)), 7)];
@@ -256,7 +257,8 @@ describe('decide', () => {
     expect(later.reason).toMatch(/scheduled check: history and the recent trend expect 7.00 shards' worth within 20 min, which 10 shards take/);
     // An alarm invocation at the same moment looks a whole lookback ahead.
     expect(decide(input({ shards: 10, level: 7, trigger: 'ScaleUp', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) })).action).toBe('scale-up');
-    // Without history, the check never acts, even on a full minute an alarm would act on.
+    // Without history, and with a single minute (so no trend), the check does not act, even on a
+    // full minute an alarm would act on.
     const full = [minute(10.2)];
     expect(decide(input({ shards: 10, recent: full, trigger: 'ScaleUp' })).action).toBe('scale-up');
     expect(decide(input({ shards: 10, recent: full, trigger: 'Schedule' })).action).toBe('none');
@@ -267,9 +269,9 @@ describe('decide', () => {
     expect(short.forecastPeakShards).toBeCloseTo(16);
   });
 
-  test('the scheduled check also acts on where the recent trend leads within SCHEDULE_AHEAD_MINUTES', () => {
+  test('the scheduled check also acts on where a steady climb leads within SCHEDULE_AHEAD_MINUTES', () => {
     // No history (a stream's first day). A steady climb of `slope` shards' worth a minute that
-    // reaches 9 of 10 shards in the last minute: no minute fires an alarm yet.
+    // reaches 9 of 10 shards in the last minute, the ScaleUp alarm's 90%.
     const climb = (slope: number) => Array.from({ length: 60 }, (_, i) => minute(9 - slope * (59 - i)));
     // 0.06 a minute: 9 + 15 * 0.06 = 9.9 (under 10) within the alarms' 15-minute horizon, and
     // 9 + 20 * 0.06 = 10.2 within the check's 20.
@@ -290,6 +292,32 @@ describe('decide', () => {
     expect(slow.reason).toMatch(/history and the recent trend expect 9.90 shards' worth within 20 min, which 10 shards take/);
     // A flat level just as high: no trend, so nothing either.
     expect(decide(input({ shards: 10, trigger: 'Schedule', level: 9.5 })).action).toBe('none');
+    // A step from 3 to 8, 30 minutes ago and level since, is no climb: the quarters' medians go
+    // 3, 3, 8, 8. (Read as a trend over the hour, (8 - 3) / 45 a minute, it would expect 10.2.)
+    const step = [...Array.from({ length: 30 }, () => minute(3)), ...Array.from({ length: 30 }, () => minute(8))];
+    const afterStep = decide(input({ shards: 10, trigger: 'Schedule', recent: step }));
+    expect(afterStep.action).toBe('none');
+    expect(afterStep.reason).toMatch(/expect 0.00 shards' worth within 20 min/);
+  });
+
+  test('a scale-up by the scheduled check is not undone by the next scale-down check', () => {
+    // 32 minutes flat at 4, then a 28-minute climb of 0.13 a minute to 7.5 (the climb's own
+    // quarters: the hour's are 4, 4, then rising, not a steady climb).
+    const recent = [
+      ...Array.from({ length: 32 }, () => minute(4)),
+      ...Array.from({ length: 28 }, (_, j) => minute(7.5 - 0.13 * (27 - j))),
+    ];
+    // Within 20 minutes: 7.5 + 20 * 0.13 = 10.1 of 10 shards, so the check scales up, to 15.
+    const up = decide(input({ shards: 10, trigger: 'Schedule', recent }));
+    expect(up.action).toBe('scale-up');
+    expect(up.targetShards).toBe(15);
+    // The alarms' 15 minutes expect 7.5 + 15 * 0.13 = 9.45: under 97.5% of 10, no move.
+    expect(decide(input({ shards: 10, trigger: 'ScaleUp', recent })).action).toBe('none');
+    // At 15 shards, 9.45 alone would allow 15 -> 10 (a third saved). The climb's 10.1 within 20
+    // minutes wants 11, which saves too little: the scheduled check would scale straight back up.
+    const down = decide(input({ shards: 15, trigger: 'ScaleDown', recent }));
+    expect(down.action).toBe('none');
+    expect(down.reason).toMatch(/scale-down 15 -> 11 saves too little/);
   });
 
   test('isRising compares the medians of the first and last quarter, so bursts are not a rise', () => {
@@ -399,7 +427,7 @@ describe('decide', () => {
   });
 
   test('climbSlope: a steady climb over the last CLIMB_MINUTES, and not a step, a burst or an uneven rise', () => {
-    expect(CLIMB_MINUTES).toBe(30);
+    expect(CLIMB_MINUTES).toBe(28);
     const flat = (n: number, level = 10) => Array.from({ length: n }, () => minute(level));
     // 30 flat minutes at 10, then 30 climbing 0.2 a minute, to 16.
     const young = [...flat(30), ...Array.from({ length: 30 }, (_, j) => minute(10 + 0.2 * (j + 1)))];
@@ -427,6 +455,38 @@ describe('decide', () => {
     // The last quarter must be at least RISING times the first: 10 to 11.1 is, 10 to 10.9 is not.
     expect(climbSlope(quarters([0.37, 0.37, 0.36]))).toBeCloseTo(1.1 / 21);
     expect(climbSlope(quarters([0.3, 0.3, 0.3]))).toBe(0);
+    // Over another window: the whole hour of a straight climb, in quarters of 15 minutes.
+    const straight = Array.from({ length: 60 }, (_, i) => minute(5 + 0.1 * i));
+    expect(climbSlope(straight, 60)).toBeCloseTo(0.1);
+    expect(climbSlope(straight.slice(-20), 60)).toBe(0);
+    // Quarters shorter than 3 minutes are too short to say (a climb of 1 a minute, to 64).
+    const steep = Array.from({ length: 60 }, (_, i) => minute(5 + i));
+    expect(climbSlope(steep, 11)).toBe(0);
+    expect(climbSlope(steep, 12)).toBeCloseTo(1);
+    // Minutes without numbers give no climb, not NaN.
+    expect(climbSlope(Array.from({ length: 30 }, () => minute(Number.NaN)))).toBe(0);
+  });
+
+  test('steadyTrendPeak: where a steady climb over CLIMB_MINUTES or the whole window leads', () => {
+    // The whole hour climbs 0.1 a minute, to 10.9: 15 minutes ahead, 12.4.
+    const straight = Array.from({ length: 60 }, (_, i) => minute(5 + 0.1 * i));
+    expect(steadyTrendPeak(straight, 15)).toBeCloseTo(10.9 + 1.5);
+    // At most half again the peak.
+    expect(steadyTrendPeak(straight, 600)).toBeCloseTo(10.9 * 1.5);
+    // A slower climb, 0.05 a minute from 10: the last 28 minutes rise less than RISING (11.75 to
+    // 12.8), the hour more (10.35 to 12.6), so the hour's climb leads: 12.95 + 15 * 0.05.
+    const slow = Array.from({ length: 60 }, (_, i) => minute(10 + 0.05 * i));
+    expect(climbSlope(slow)).toBe(0);
+    expect(steadyTrendPeak(slow, 15)).toBeCloseTo(12.95 + 0.75);
+    // Flat for 40 minutes, then 20 minutes of a steeper climb: the last 28 minutes climb 0.3 a
+    // minute from minute 40, but its first quarter is partly flat; the hour is not steady.
+    const late = Array.from({ length: 60 }, (_, i) => minute(i < 32 ? 5 : 5 + 0.3 * (i - 31)));
+    expect(steadyTrendPeak(late, 15)).toBeCloseTo(5 + 0.3 * 28 + 15 * climbSlope(late));
+    expect(climbSlope(late)).toBeGreaterThan(0);
+    expect(climbSlope(late, 60)).toBe(0);
+    // A step, or a flat level, leads nowhere.
+    expect(steadyTrendPeak([...Array.from({ length: 30 }, () => minute(3)), ...Array.from({ length: 30 }, () => minute(8))], 15)).toBe(0);
+    expect(steadyTrendPeak(Array.from({ length: 60 }, () => minute(8)), 15)).toBe(0);
   });
 
   test('a rise history does not foresee is met from halfway between targetUtilization and scaleUpThreshold', () => {
