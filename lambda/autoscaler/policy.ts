@@ -206,6 +206,14 @@ export function climbSlope(minutes: MinuteMetrics[], window = CLIMB_MINUTES): nu
 }
 
 /**
+ * `top` plus `slope` a minute carried `horizon` minutes ahead, at most half again `top` (a step
+ * change reads as a steep slope for a while); 0 unless the slope and the horizon are positive.
+ */
+function carried(top: number, slope: number, horizon: number): number {
+  return slope > 0 && horizon > 0 ? top + Math.min(slope * horizon, top / 2) : 0;
+}
+
+/**
  * Where a steady climb leads: the recent peak plus the rise per minute of a steady climb
  * (`climbSlope`) over the last `CLIMB_MINUTES` or over the whole window, whichever is steeper,
  * carried `horizon` minutes ahead, at most half again the peak; 0 when neither climbs steadily.
@@ -213,9 +221,7 @@ export function climbSlope(minutes: MinuteMetrics[], window = CLIMB_MINUTES): nu
  * an alarm having fired, so it must not take a step that has already levelled off for a ramp.
  */
 export function steadyTrendPeak(minutes: MinuteMetrics[], horizon: number): number {
-  const slope = Math.max(climbSlope(minutes), climbSlope(minutes, minutes.length));
-  const top = peak(minutes);
-  return slope > 0 && horizon > 0 ? top + Math.min(slope * horizon, top / 2) : 0;
+  return carried(peak(minutes), Math.max(climbSlope(minutes), climbSlope(minutes, minutes.length)), horizon);
 }
 
 /**
@@ -226,13 +232,11 @@ export function steadyTrendPeak(minutes: MinuteMetrics[], horizon: number): numb
  */
 export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   const ends = quarterMedians(minutes);
-  if (!ends || horizon <= 0) {
+  if (!ends) {
     return 0;
   }
   const { early, late, quarter } = ends;
-  const slope = Math.max((late - early) / (minutes.length - quarter), climbSlope(minutes));
-  // At most half again the recent peak: a step change reads as a steep slope for a while.
-  return slope > 0 ? peak(minutes) + Math.min(slope * horizon, peak(minutes) / 2) : 0;
+  return carried(peak(minutes), Math.max((late - early) / (minutes.length - quarter), climbSlope(minutes)), horizon);
 }
 
 /**
@@ -373,6 +377,8 @@ export function decide(input: PolicyInput): Decision {
   const need = Math.max(recentPeak, forecastPeak);
   const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
   const desired = clamp(wanted, config.minShards, config.maxShards);
+  // The shards that run `demand` shards' worth at targetUtilization, within the bounds.
+  const sizedFor = (demand: number) => clamp(Math.ceil(demand / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
 
   const base = {
     currentShards: n,
@@ -408,9 +414,10 @@ export function decide(input: PolicyInput): Decision {
   // Whether history foresees what comes: it is there, and today is not rising well above it (a
   // Monday read from a Sunday, a launch), nor does it scale to nothing.
   const withHistory = config.predictive && input.history.length > 0;
-  const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && isRising(input.recent);
+  const rising = isRising(input.recent);
+  const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && rising;
   const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
-  const upAt = scaleUpAt(config, !knownAhead && isRising(input.recent));
+  const upAt = scaleUpAt(config, !knownAhead && rising);
 
   // Scale up when the peak seen or expected would run the stream at `scaleUpThreshold` or more
   // (earlier on a rise history does not foresee: see `scaleUpAt`), or it is below minShards, and
@@ -424,7 +431,7 @@ export function decide(input: PolicyInput): Decision {
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
-    const sizedAhead = clamp(Math.ceil(Math.max(need, sizePeak) / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
+    const sizedAhead = sizedFor(Math.max(need, sizePeak));
     const target = Math.min(Math.max(desired, sizedAhead, floor), 2 * n, config.maxShards);
     return {
       ...base,
@@ -439,8 +446,7 @@ export function decide(input: PolicyInput): Decision {
   }
 
   if (n > config.maxShards || desired < n) {
-    const downTo = clamp(Math.ceil(Math.max(need, climbing) / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
-    const target = Math.max(downTo, Math.ceil(n / 2), config.minShards);
+    const target = Math.max(sizedFor(Math.max(need, climbing)), Math.ceil(n / 2), config.minShards);
     if (target >= n) {
       return none(`at minShards (${config.minShards})`);
     }
