@@ -66,8 +66,12 @@ export interface ShardAutoscalingOptions {
    * first day or without `predictive`; today rising well above it; or history scaled to
    * nothing), while demand is rising over the `lookback`, it scales up from halfway between
    * `targetUtilization` and this fraction, since such a rise is met late and noise comes on top.
-   * The handler decides only when invoked: a ScaleUp alarm set above that halfway point delays
-   * it. Above `targetUtilization`, at most 1.
+   * On such a rise it also scales up at once when the last 9 minutes climb fast enough to pass
+   * that point within 5 minutes (three groups of 3 minutes, each read by its quietest minute,
+   * each above the one before, the last at least 1.1 times the first and the hour's median), so
+   * that the new shards are in place before demand gets there. The handler decides only when
+   * invoked: a ScaleUp alarm set above that halfway point delays it. Above `targetUtilization`,
+   * at most 1.
    *
    * @default 1
    */
@@ -76,10 +80,11 @@ export interface ShardAutoscalingOptions {
   /**
    * The ScaleUp alarm invokes the handler when one minute's writes reach this fraction of the
    * stream's capacity. It is below `scaleUpThreshold` so that the handler sees a rise coming and
-   * can scale ahead of its trend, or of what history says follows, before the stream is full.
-   * Above `scaleDownThreshold`, at most `scaleUpThreshold`.
+   * can scale ahead of its trend, its pace, or what history says follows, before the stream is
+   * full. Above `scaleDownThreshold`, at most `scaleUpThreshold`.
    *
-   * @default - `scaleUpThreshold` minus 0.1 (0.9 with the defaults)
+   * @default - `scaleUpThreshold` minus 0.15 (0.85 with the defaults), or halfway from
+   * `scaleDownThreshold` to `scaleUpThreshold` if that is higher
    */
   readonly scaleUpAlarmThreshold?: number;
 
@@ -115,7 +120,9 @@ export interface ShardAutoscalingOptions {
    * in the next 15 minutes: the steeper of the rise over the `lookback` (its first and last
    * quarters' medians) and a steady climb over its last 28 minutes, if it is that long (each
    * quarter's median above the one before; a step change or a burst is not one). The next
-   * `lookback` of that history counts like the recent peak; a scale-up sizes for the busiest
+   * `lookback` of that history counts like the recent peak, except that only its first 30
+   * minutes call for a scale-up (so that a ScaleUp alarm early in a known rise does not meet
+   * its peak sooner than the scheduled check would); a scale-up sizes for the busiest
    * minute of its first 3 hours (all of it, if shorter), so that a rising day takes few, large
    * steps, and no scale-down is made while any of it needs the current shards. History is levelled to today's traffic: when the mean demand of the last 30
    * minutes (or of the whole `lookback`, if shorter) is below 80% of the mean of the same clock
@@ -452,12 +459,12 @@ function validate(scope: Construct, props: ShardAutoscalerProps): number {
       `scaleDownThreshold must be at least 0.01 and below targetUtilization (${target}), got ${down}`);
   }
   checkRange(scope, 'scaleUpAlarmThreshold', props.scaleUpAlarmThreshold, 0.05, 1);
-  if (!Token.isUnresolved(up) && !Token.isUnresolved(down) && !Token.isUnresolved(props.scaleUpAlarmThreshold)) {
-    const alarmAt = props.scaleUpAlarmThreshold ?? defaultScaleUpAlarmThreshold(up);
+  // The default (defaultScaleUpAlarmThreshold) always lies in this range.
+  const alarmAt = props.scaleUpAlarmThreshold;
+  if (alarmAt !== undefined && !Token.isUnresolved(up) && !Token.isUnresolved(down) && !Token.isUnresolved(alarmAt)) {
     if (alarmAt <= down || alarmAt > up) {
       throw new KinesisKitValidationError(scope,
-        `scaleUpAlarmThreshold must be above scaleDownThreshold (${down}) and at most scaleUpThreshold (${up}), got ${alarmAt}`
-        + (props.scaleUpAlarmThreshold === undefined ? ' (the default: scaleUpThreshold minus 0.1)' : ''));
+        `scaleUpAlarmThreshold must be above scaleDownThreshold (${down}) and at most scaleUpThreshold (${up}), got ${alarmAt}`);
     }
   }
   checkInteger(scope, 'scaleDownEvaluationMinutes', props.scaleDownEvaluationMinutes);
@@ -477,13 +484,14 @@ function validate(scope: Construct, props: ShardAutoscalerProps): number {
 
 function resolveConfig(props: ShardAutoscalerProps): Omit<StreamScalingConfig, 'streamName'> {
   const scaleUpThreshold = props.scaleUpThreshold ?? DEFAULT_SCALING.scaleUpThreshold;
+  const scaleDownThreshold = props.scaleDownThreshold ?? DEFAULT_SCALING.scaleDownThreshold;
   return {
     minShards: props.minShards,
     maxShards: props.maxShards,
     targetUtilization: props.targetUtilization ?? DEFAULT_SCALING.targetUtilization,
     scaleUpThreshold,
-    scaleUpAlarmThreshold: props.scaleUpAlarmThreshold ?? defaultScaleUpAlarmThreshold(scaleUpThreshold),
-    scaleDownThreshold: props.scaleDownThreshold ?? DEFAULT_SCALING.scaleDownThreshold,
+    scaleUpAlarmThreshold: props.scaleUpAlarmThreshold ?? defaultScaleUpAlarmThreshold(scaleUpThreshold, scaleDownThreshold),
+    scaleDownThreshold,
     scaleDownMinutes: props.scaleDownEvaluationMinutes ?? DEFAULT_SCALING.scaleDownMinutes,
     lookbackMinutes: props.lookback?.toMinutes() ?? DEFAULT_SCALING.lookbackMinutes,
     predictive: props.predictive ?? DEFAULT_SCALING.predictive,

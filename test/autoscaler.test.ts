@@ -39,8 +39,8 @@ describe('ShardAutoscaler alarms', () => {
     ]);
     const byName = Object.fromEntries(alarms.map((a, i) => [names[i], a]));
     const up = byName['KinesisKitAutoscaler-orders-ScaleUp'];
-    // The ScaleUp alarm watches at 90% (0.1 below scaleUpThreshold): 3.6 shards' worth on 4 shards.
-    expect(thresholdFor('ScaleUp', DEFAULT_SCALING, 4)).toBe(3.6);
+    // The ScaleUp alarm watches at 85% (0.15 below scaleUpThreshold): 3.4 shards' worth on 4 shards.
+    expect(thresholdFor('ScaleUp', DEFAULT_SCALING, 4)).toBe(3.4);
     expect(up).toMatchObject({
       Threshold: thresholdFor('ScaleUp', DEFAULT_SCALING, 4),
       EvaluationPeriods: 1,
@@ -121,7 +121,7 @@ describe('ShardAutoscaler function', () => {
     const config = decodeConfigs(stack.resolve(fn.Environment.Variables.KINESIS_KIT_AUTOSCALER_CONFIG)['Fn::Join'][1]
       .map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
     expect(config).toEqual([
-      expect.objectContaining({ streamName: 'TOKEN', minShards: 1, maxShards: 8, predictive: true, scaleUpAlarmThreshold: 0.9 }),
+      expect.objectContaining({ streamName: 'TOKEN', minShards: 1, maxShards: 8, predictive: true, scaleUpAlarmThreshold: 0.85 }),
       expect.objectContaining({ streamName: 'TOKEN', minShards: 2, maxShards: 16, predictive: false, scaleUpAlarmThreshold: 0.8 }),
     ]);
   });
@@ -292,7 +292,6 @@ describe('ShardAutoscaler validation', () => {
     ['scaleUpAlarmThreshold above scaleUpThreshold', { minShards: 1, maxShards: 4, scaleUpAlarmThreshold: 0.98, scaleUpThreshold: 0.97 }, /scaleUpAlarmThreshold must be above scaleDownThreshold \(0.6\) and at most scaleUpThreshold \(0.97\), got 0.98/],
     ['scaleUpAlarmThreshold at scaleDownThreshold', { minShards: 1, maxShards: 4, scaleUpAlarmThreshold: 0.6 }, /scaleUpAlarmThreshold must be above scaleDownThreshold \(0.6\) and at most scaleUpThreshold \(1\), got 0.6/],
     ['scaleUpAlarmThreshold out of range', { minShards: 1, maxShards: 4, scaleUpAlarmThreshold: 1.5 }, /scaleUpAlarmThreshold must be between 0.05 and 1, got 1.5/],
-    ['the default scaleUpAlarmThreshold under scaleDownThreshold', { minShards: 1, maxShards: 4, targetUtilization: 0.58, scaleUpThreshold: 0.6, scaleDownThreshold: 0.55 }, /scaleUpAlarmThreshold must be above scaleDownThreshold \(0.55\) and at most scaleUpThreshold \(0.6\), got 0.5 \(the default: scaleUpThreshold minus 0.1\)/],
     ['scaleDownEvaluationMinutes', { minShards: 1, maxShards: 4, scaleDownEvaluationMinutes: 0 }, /scaleDownEvaluationMinutes must be between 1 and 1,440, got 0/],
     ['lookback', { minShards: 1, maxShards: 4, lookback: Duration.hours(25) }, /lookback must be between 1 and 1,440 minutes, got 1,500 minutes/],
     ['forecastWindow in seconds', { minShards: 1, maxShards: 4, forecastWindow: Duration.seconds(90) }, /forecastWindow must be a whole number of minutes, got 1.5 minutes/],
@@ -302,6 +301,18 @@ describe('ShardAutoscaler validation', () => {
   ];
   test.each(cases)('%s', (_name, autoscaling, message) => {
     expect(() => new KinesisStream(newStack(), 'Orders', { capacity: StreamCapacity.provisioned(4), autoscaling })).toThrow(message);
+  });
+
+  test('the default scaleUpAlarmThreshold stays above scaleDownThreshold: halfway to scaleUpThreshold when 0.15 below it is not', () => {
+    const alarmAt = (autoscaling: { targetUtilization: number; scaleUpThreshold: number; scaleDownThreshold: number }) => {
+      const stack = newStack();
+      new KinesisStream(stack, 'Orders', { capacity: StreamCapacity.provisioned(4), autoscaling: { minShards: 1, maxShards: 4, ...autoscaling } });
+      const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
+      const up = Object.values(alarms).find((a) => JSON.stringify(a.Properties.AlarmName).includes('-ScaleUp'));
+      return up!.Properties.Threshold / 4;
+    };
+    expect(alarmAt({ targetUtilization: 0.58, scaleUpThreshold: 0.6, scaleDownThreshold: 0.55 })).toBeCloseTo(0.575);
+    expect(alarmAt({ targetUtilization: 0.8, scaleUpThreshold: 0.9, scaleDownThreshold: 0.5 })).toBeCloseTo(0.75);
   });
 
   test('autoscaling on an on-demand stream is rejected', () => {

@@ -239,6 +239,51 @@ export function trendPeak(minutes: MinuteMetrics[], horizon: number): number {
   return carried(peak(minutes), Math.max((late - early) / (minutes.length - quarter), climbSlope(minutes)), horizon);
 }
 
+/** `surgePeak` reads the last three groups of this many minutes. */
+export const SURGE_GROUP_MINUTES = 3;
+/**
+ * Minutes ahead of the latest visible minute that `surgePeak` carries a rise: the minute
+ * CloudWatch shows a minute late, the call, the reshard's default 2 minutes of UPDATING, and one
+ * more, so that the new shards are in place before demand gets there.
+ */
+export const SURGE_LEAD_MINUTES = 5;
+
+/**
+ * Where a fast, steady rise over the last 3 × `SURGE_GROUP_MINUTES` minutes leads
+ * `SURGE_LEAD_MINUTES` after the latest visible minute; 0 when there are fewer minutes or no such
+ * rise. Each group of minutes is read by its quietest minute, so that a burst of a minute or two
+ * lifts none of them. The rise is steady when each group is above the one before by at least
+ * `CLIMB_EVENNESS` of the average rise, and the last is at least `RISING` times the first: a step
+ * change lifts the groups on one side of it only. The last group's low is carried at the rise per
+ * minute from its middle minute, at most half again (see `carried`). This reads a ramp that began
+ * minutes ago at its own pace, before the hour's quarters (`isRising`, `trendPeak`) or the half
+ * hour's (`climbSlope`) see it.
+ */
+export function surgePeak(minutes: MinuteMetrics[]): number {
+  const g = SURGE_GROUP_MINUTES;
+  if (minutes.length < 3 * g) {
+    return 0;
+  }
+  const demand = minutes.slice(-3 * g).map(demandShards);
+  const lows = [0, 1, 2].map((k) => Math.min(...demand.slice(k * g, (k + 1) * g)));
+  const rise = lows[2] - lows[0];
+  const smallest = Math.min(lows[1] - lows[0], lows[2] - lows[1]);
+  const usual = median(minutes.map(demandShards));
+  if (!(rise > 0) || lows[2] < RISING * Math.max(lows[0], usual) || !(smallest >= (CLIMB_EVENNESS * rise) / 2)) {
+    return 0;
+  }
+  return carried(lows[2], rise / (2 * g), SURGE_LEAD_MINUTES + (g - 1) / 2);
+}
+
+/**
+ * How far ahead a peak that history expects calls for a scale-up (at most `lookbackMinutes`);
+ * the rest of the forecast only holds capacity and sizes the move. Near enough that the scheduled
+ * check every `SCHEDULE_MINUTES` (acting on `SCHEDULE_AHEAD_MINUTES`) and an alarm's invocation
+ * meet a known peak at about the same time, whenever the alarm happens to fire: an alarm that
+ * fires early in a known rise does not buy its peak's shards an hour early.
+ */
+export const UP_AHEAD_MINUTES = 30;
+
 /**
  * How much of the forecast a scale-up sizes for: the busiest minute history expects within these
  * minutes (all of the forecast window, if shorter). Shorter than the default 4-hour window, so
@@ -357,8 +402,9 @@ export function decide(input: PolicyInput): Decision {
   const recentPeak = peak(input.recent);
   // Known peaks ahead (what followed this time a week, or a day, ago, levelled to today's
   // traffic) and where the recent trend leads. The next `lookbackMinutes` of history count like
-  // the last ones: they hold capacity and call for more. SIZE_AHEAD_MINUTES of it size a
-  // scale-up, so that a rising day takes few, large steps; all of it holds off a scale-down.
+  // the last ones: they hold capacity, and UP_AHEAD_MINUTES of them call for more.
+  // SIZE_AHEAD_MINUTES of it size a scale-up, so that a rising day takes few, large steps; all of
+  // it holds off a scale-down.
   const levelled: LevelledHistory = config.predictive && input.history.length > 0
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1, ratio: 1 };
@@ -369,12 +415,16 @@ export function decide(input: PolicyInput): Decision {
   const climbing = config.predictive ? steadyTrendPeak(input.recent, SCHEDULE_AHEAD_MINUTES) : 0;
   // What the scheduled check acts on: that, or the peak history expects as soon.
   const soon = input.trigger === 'Schedule' ? Math.max(peak(history.slice(0, SCHEDULE_AHEAD_MINUTES)), climbing) : 0;
-  const forecastPeak = config.predictive
-    ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trendPeak(input.recent, TREND_HORIZON_MINUTES), soon)
-    : 0;
+  const trend = config.predictive ? trendPeak(input.recent, TREND_HORIZON_MINUTES) : 0;
+  const forecastPeak = config.predictive ? Math.max(peak(history.slice(0, config.lookbackMinutes)), trend, soon) : 0;
   const farPeak = peak(history);
   const sizePeak = peak(history.slice(0, SIZE_AHEAD_MINUTES));
   const need = Math.max(recentPeak, forecastPeak);
+  // What calls for a scale-up: the same, with history read UP_AHEAD_MINUTES ahead only, so that
+  // an alarm that fires early in a known rise does not meet its peak sooner than needed.
+  const upNeed = config.predictive
+    ? Math.max(recentPeak, peak(history.slice(0, Math.min(UP_AHEAD_MINUTES, config.lookbackMinutes))), trend, soon)
+    : recentPeak;
   const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
   const desired = clamp(wanted, config.minShards, config.maxShards);
   // The shards that run `demand` shards' worth at targetUtilization, within the bounds.
@@ -422,7 +472,13 @@ export function decide(input: PolicyInput): Decision {
   // Scale up when the peak seen or expected would run the stream at `scaleUpThreshold` or more
   // (earlier on a rise history does not foresee: see `scaleUpAt`), or it is below minShards, and
   // then straight to the size for `targetUtilization`: small steps would spend the daily budget.
-  if (n < config.minShards || (desired > n && need >= n * upAt)) {
+  // A rise history does not foresee, fast enough to pass `upAt` before new shards could be in
+  // place (`surgePeak`): met now, not when the peak seen gets there.
+  const surge = !knownAhead && n >= config.minShards ? surgePeak(input.recent) : 0;
+  const surging = n < config.maxShards && surge >= n * upAt;
+  const called = n < config.minShards || (desired > n && upNeed >= n * upAt);
+  if (called || surging) {
+    const surged = !called;
     // Without history to say how far demand will rise, a scale-up is at least as large a move
     // as the smallest scale-down (N / minScaleDownRatio), so that a rising day does not spend
     // its calls on small steps. With history, the forecast already sizes the move, unless today
@@ -440,7 +496,8 @@ export function decide(input: PolicyInput): Decision {
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
         + (aboveHistory && n >= config.minShards ? ` (${aboveNote(levelled.ratio)})` : '')
-        + (n >= config.minShards && need < n * config.scaleUpThreshold ? ` (rising unforeseen: met from ${pct(upAt)} of ${n} shards)` : '')
+        + (n >= config.minShards && !surged && upNeed < n * config.scaleUpThreshold ? ` (rising unforeseen: met from ${pct(upAt)} of ${n} shards)` : '')
+        + (surged ? ` (surging: ${surge.toFixed(2)} shards' worth expected in ${SURGE_LEAD_MINUTES} min)` : '')
         + `: ${n} -> ${target} (wanted ${wanted})`,
     };
   }

@@ -112,11 +112,13 @@ export function decodeConfigs(json: string): StreamScalingConfig[] {
 export const LAMBDA_ENVIRONMENT_BYTES = 4096;
 
 /**
- * The ScaleUp alarm's default utilization: 0.1 below `scaleUpThreshold`, so that the handler
- * sees a rise, and can act on its trend or on history, before the stream reaches the threshold.
+ * The ScaleUp alarm's default utilization: 0.15 below `scaleUpThreshold` (rounded to 0.01), so
+ * that the handler sees a rise, and can act on its trend, its pace (`surgePeak`) or on history,
+ * before the stream reaches the threshold; but not below halfway from `scaleDownThreshold` to
+ * `scaleUpThreshold`, so that it stays above the ScaleDown alarm's.
  */
-export function defaultScaleUpAlarmThreshold(scaleUpThreshold: number): number {
-  return Math.max(0.05, Math.round((scaleUpThreshold - 0.1) * 100) / 100);
+export function defaultScaleUpAlarmThreshold(scaleUpThreshold: number, scaleDownThreshold: number): number {
+  return Math.max(0.05, Math.round((scaleUpThreshold - 0.15) * 100) / 100, (scaleUpThreshold + scaleDownThreshold) / 2);
 }
 
 /**
@@ -126,7 +128,7 @@ export function defaultScaleUpAlarmThreshold(scaleUpThreshold: number): number {
 export const DEFAULT_SCALING: Omit<StreamScalingConfig, 'streamName' | 'minShards' | 'maxShards'> = {
   targetUtilization: 0.95,
   scaleUpThreshold: 1,
-  scaleUpAlarmThreshold: defaultScaleUpAlarmThreshold(1),
+  scaleUpAlarmThreshold: defaultScaleUpAlarmThreshold(1, 0.6),
   scaleDownThreshold: 0.6,
   scaleDownMinutes: 15,
   lookbackMinutes: 60,

@@ -1,7 +1,7 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
   LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, SIZE_AHEAD_MINUTES, steadyTrendPeak,
-  trendPeak,
+  SURGE_GROUP_MINUTES, SURGE_LEAD_MINUTES, surgePeak, trendPeak, UP_AHEAD_MINUTES,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -183,9 +183,8 @@ describe('decide', () => {
   });
 
   test('predictive: keeps capacity for what followed the same time a week ago', () => {
-    const { lookbackMinutes } = DEFAULT_SCALING;
-    // 30 shards' worth arrives within the next lookback window: scale up now (at most 2N).
-    const soon = [past(Array.from({ length: 240 }, (_, i) => minute(i > lookbackMinutes / 2 ? 30 : 2)))];
+    // 30 shards' worth arrives within the next UP_AHEAD_MINUTES: scale up now (at most 2N).
+    const soon = [past(Array.from({ length: 240 }, (_, i) => minute(i > UP_AHEAD_MINUTES / 2 ? 30 : 2)))];
     const withHistory = decide(input({ shards: 10, level: 1, history: soon }));
     expect(withHistory.forecastPeakShards).toBeCloseTo(30);
     expect(withHistory.action).toBe('scale-up');
@@ -194,6 +193,25 @@ describe('decide', () => {
     const notPredictive = decide(input({ shards: 10, level: 1, history: soon, config }));
     expect(notPredictive.forecastPeakShards).toBe(0);
     expect(notPredictive.action).toBe('scale-down');
+  });
+
+  test('predictive: a peak history expects after UP_AHEAD_MINUTES holds capacity, but does not yet call for more', () => {
+    const { lookbackMinutes } = DEFAULT_SCALING;
+    expect(UP_AHEAD_MINUTES).toBeLessThan(lookbackMinutes);
+    // 14 shards' worth expected from UP_AHEAD_MINUTES on, within the lookback; 5 until then.
+    const at = (from: number) => [past(Array.from({ length: 240 }, (_, i) => minute(i >= from ? 14 : 5)), 5)];
+    const later = decide(input({ shards: 10, level: 5, history: at(UP_AHEAD_MINUTES) }));
+    expect(later.forecastPeakShards).toBeCloseTo(14);
+    expect(later.action).toBe('none');
+    expect(later.reason).toMatch(/10 shards fit a peak of 14.00/);
+    // A minute sooner, it calls for the scale-up, sized for the peak.
+    const sooner = decide(input({ shards: 10, level: 5, history: at(UP_AHEAD_MINUTES - 1) }));
+    expect(sooner.action).toBe('scale-up');
+    expect(sooner.targetShards).toBe(15);
+    // And the later peak holds the 10 shards that 5 shards' worth alone would halve.
+    const down = decide(input({ shards: 10, level: 5, trigger: 'ScaleDown', history: at(UP_AHEAD_MINUTES) }));
+    expect(down.action).toBe('none');
+    expect(decide(input({ shards: 10, level: 5, trigger: 'ScaleDown' })).action).toBe('scale-down');
   });
 
   test('predictive: a scale-up sizes for the peak of the whole forecast window', () => {
@@ -223,7 +241,7 @@ describe('decide', () => {
   test('predictive: history from a busier day is scaled down to today\'s level', () => {
     const { targetUtilization } = DEFAULT_SCALING;
     // A Saturday after a Friday: a day ago ran at 20 shards' worth and went on to 40; today runs at 11.
-    const friday = past(Array.from({ length: 240 }, (_, i) => minute(i < 30 ? 20 : 40)), 20);
+    const friday = past(Array.from({ length: 240 }, (_, i) => minute(i < 10 ? 20 : 40)), 20);
     const d = decide(input({ shards: 16, level: 11, history: [friday] }));
     expect(d.historyScale).toBeCloseTo(11 / 20);
     expect(d.forecastPeakShards).toBeCloseTo(40 * (11 / 20));
@@ -517,6 +535,51 @@ describe('decide', () => {
     const after = decide(input({ shards: 15, recent, trigger: 'ScaleDown' }));
     expect(after.action).toBe('none');
     expect(after.reason).toMatch(/scale-down 15 -> 11 saves too little/);
+  });
+
+  test('surgePeak: where a steady rise of the last minutes leads, read by each group\'s quietest minute', () => {
+    const g = SURGE_GROUP_MINUTES;
+    const flat = (level: number, count: number) => Array.from({ length: count }, () => minute(level));
+    // An hour at 8, then 3g minutes rising 0.5 a minute: lows 8.5, 10 and 11.5 (each group's first).
+    const ramp = [...flat(8, 60), ...Array.from({ length: 3 * g }, (_, i) => minute(8.5 + 0.5 * i))];
+    // The last group's low, carried from its middle minute to SURGE_LEAD_MINUTES after the latest.
+    const slope = (11.5 - 8.5) / (2 * g);
+    expect(surgePeak(ramp)).toBeCloseTo(11.5 + slope * (SURGE_LEAD_MINUTES + (g - 1) / 2));
+    // Fewer minutes than three groups: no reading.
+    expect(surgePeak(ramp.slice(-(3 * g - 1)))).toBe(0);
+    // A step: two groups at the new level, or one; neither is a steady rise.
+    expect(surgePeak([...flat(8, 60), ...flat(12, 2 * g)])).toBe(0);
+    expect(surgePeak([...flat(8, 60), ...flat(12, g)])).toBe(0);
+    // A burst of two minutes lifts no group's low.
+    expect(surgePeak([...flat(8, 60), ...flat(16, 2)])).toBe(0);
+    // A rise under RISING times the first group's low: noise, not a surge.
+    const gentle = [...flat(8, 60), ...Array.from({ length: 3 * g }, (_, i) => minute(8 + (0.6 * i) / (3 * g)))];
+    expect(surgePeak(gentle)).toBe(0);
+    // The last group must also be RISING times the window's median: a dip and back is no surge.
+    const dip = [...flat(10, 60), ...Array.from({ length: 3 * g }, (_, i) => minute(8 + 0.4 * i))];
+    expect(Math.min(...dip.slice(-g).map(demandShards))).toBeGreaterThan(RISING * 8);
+    expect(surgePeak(dip)).toBe(0);
+  });
+
+  test('a rise history does not foresee, fast enough to pass the threshold before new shards are in place, is met at once', () => {
+    // 13 shards, an hour at 8, then 9 minutes climbing to 11.7 (90%): the peak seen, and the
+    // hour's trend, are under 97.5% of 13, but the climb gets past 13 within SURGE_LEAD_MINUTES.
+    const recent = [...Array.from({ length: 51 }, () => minute(8)), ...Array.from({ length: 9 }, (_, i) => minute(8.5 + 0.4 * i))];
+    expect(surgePeak(recent)).toBeGreaterThan(13);
+    const d = decide(input({ shards: 13, recent }));
+    expect(d.forecastPeakShards).toBeLessThan(13 * 0.975);
+    expect(d.action).toBe('scale-up');
+    expect(d.targetShards).toBe(Math.ceil(13 / DEFAULT_SCALING.minScaleDownRatio));
+    expect(d.reason).toMatch(/\(surging: 13\.\d\d shards' worth expected in 5 min\): 13 -> 20/);
+    expect(d.reason).not.toMatch(/rising unforeseen/);
+    // History that foresees the hour (at today's level): the surge is left to the usual threshold.
+    const history = [past(Array.from({ length: 240 }, () => minute(11.7)), mean(recent.slice(-LEVEL_MINUTES)))];
+    const foreseen = decide(input({ shards: 13, recent, history }));
+    expect(foreseen.historyScale).toBe(1);
+    expect(foreseen.action).toBe('none');
+    // At maxShards, nothing to do.
+    const atMax = decide(input({ shards: 13, recent, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 13 } }));
+    expect(atMax.action).toBe('none');
   });
 
   test('a stream above a lowered maxShards is brought down, even while busy', () => {
