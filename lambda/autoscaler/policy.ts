@@ -380,8 +380,10 @@ function clamp(value: number, min: number, max: number): number {
  *   of as many coming minutes as seen a week or a day ago, levelled to today's traffic, and of
  *   the recent trend) runs at `targetUtilization`; a scale-up sizes for `SIZE_AHEAD_MINUTES` of
  *   the forecast.
- * - It scales up once that peak reaches `scaleUpThreshold` of the shards, or, on a rise that
- *   history does not foresee, halfway from `targetUtilization` to it (`scaleUpAt`).
+ * - It scales up once that peak (with history read `UP_AHEAD_MINUTES` ahead only) reaches
+ *   `scaleUpThreshold` of the shards, or, on a rise that history does not foresee, halfway from
+ *   `targetUtilization` to it (`scaleUpAt`); on such a rise, also as soon as its pace
+ *   (`surgePeak`) gets past that point within `SURGE_LEAD_MINUTES`.
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
  *   of them, so the stream can always scale up, and only happen for a large enough saving.
