@@ -64,9 +64,9 @@ export class OrdersPlatformStack extends Stack {
         streamName: 'orders',
         retentionPeriod: Duration.days(7),
         capacity: StreamCapacity.fromThroughput({ recordsPerSecond: 3000, averageRecordSizeKiB: 1.5, consumers: 2 }),
-        // From 90% of capacity (the default, spelled out) the autoscaler checks the trend and last
-        // week's traffic, and scales up before the stream is full.
-        autoscaling: { minShards: 2, maxShards: 64, scaleUpAlarmThreshold: 0.9 },
+        // From 85% of capacity (the default, spelled out) the autoscaler checks the trend, the pace
+        // of the last minutes and last week's traffic, and scales up before the stream is full.
+        autoscaling: { minShards: 2, maxShards: 64, scaleUpAlarmThreshold: 0.85 },
       },
       enhancedFanOutConsumers: ['fraud-detection', 'analytics'],
       lambdaConsumers: [{ function: indexer, options: { batchSize: 500, maxBatchingWindow: Duration.seconds(5) } }],

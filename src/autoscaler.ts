@@ -66,10 +66,12 @@ export interface ShardAutoscalingOptions {
    * first day or without `predictive`; today rising well above it; or history scaled to
    * nothing), while demand is rising over the `lookback`, it scales up from halfway between
    * `targetUtilization` and this fraction, since such a rise is met late and noise comes on top.
-   * On such a rise it also scales up at once when the last 9 minutes climb fast enough to pass
-   * that point within 5 minutes (three groups of 3 minutes, each read by its quietest minute,
-   * each above the one before, the last at least 1.1 times the first and the hour's median), so
-   * that the new shards are in place before demand gets there. The handler decides only when
+   * When history does not foresee the rise, it also scales up at once if the last 9 minutes
+   * climb fast enough to pass the point it scales up from (that halfway point while rising over
+   * the `lookback`, otherwise this fraction) within 5 minutes: three groups of 3 minutes, each
+   * read by its quietest minute, each above the one before, the last at least 1.1 times the
+   * first and the median of the `lookback`. The new shards are then in place before demand
+   * gets there. The handler decides only when
    * invoked: a ScaleUp alarm set above that halfway point delays it. Above `targetUtilization`,
    * at most 1.
    *

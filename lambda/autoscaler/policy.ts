@@ -253,8 +253,9 @@ export const SURGE_LEAD_MINUTES = 5;
  * `SURGE_LEAD_MINUTES` after the latest visible minute; 0 when there are fewer minutes or no such
  * rise. Each group of minutes is read by its quietest minute, so that a burst of a minute or two
  * lifts none of them. The rise is steady when each group is above the one before by at least
- * `CLIMB_EVENNESS` of the average rise, and the last is at least `RISING` times the first: a step
- * change lifts the groups on one side of it only. The last group's low is carried at the rise per
+ * `CLIMB_EVENNESS` of the average rise, and the last is at least `RISING` times both the first
+ * and the median of all the minutes given (the lookback): a step change lifts the groups on one
+ * side of it only, and noise on a busy, flat stream does not lift the last group that far. The last group's low is carried at the rise per
  * minute from its middle minute, at most half again (see `carried`). This reads a ramp that began
  * minutes ago at its own pace, before the hour's quarters (`isRising`, `trendPeak`) or the half
  * hour's (`climbSlope`) see it.
@@ -489,7 +490,7 @@ export function decide(input: PolicyInput): Decision {
     const floor = n < config.minShards
       ? config.minShards
       : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
-    const sizedAhead = sizedFor(Math.max(need, sizePeak));
+    const sizedAhead = sizedFor(Math.max(need, sizePeak, surge));
     const target = Math.min(Math.max(desired, sizedAhead, floor), 2 * n, config.maxShards);
     return {
       ...base,
@@ -500,7 +501,7 @@ export function decide(input: PolicyInput): Decision {
         + (aboveHistory && n >= config.minShards ? ` (${aboveNote(levelled.ratio)})` : '')
         + (n >= config.minShards && !surged && upNeed < n * config.scaleUpThreshold ? ` (rising unforeseen: met from ${pct(upAt)} of ${n} shards)` : '')
         + (surged ? ` (surging: ${surge.toFixed(2)} shards' worth expected in ${SURGE_LEAD_MINUTES} min)` : '')
-        + `: ${n} -> ${target} (wanted ${wanted})`,
+        + `: ${n} -> ${target} (wanted ${Math.max(wanted, surged ? sizedFor(surge) : 0)})`,
     };
   }
 
@@ -526,6 +527,11 @@ export function decide(input: PolicyInput): Decision {
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
         + `: ${n} -> ${target}`,
     };
+  }
+  if (desired > n && need >= n * upAt) {
+    // What calls for more is history's peak beyond UP_AHEAD_MINUTES: met when it comes nearer.
+    return none(`history expects ${need.toFixed(2)} shards' worth within ${config.lookbackMinutes} min${levelNote}, `
+      + `not within ${Math.min(UP_AHEAD_MINUTES, config.lookbackMinutes)}: ${n} shards until it comes nearer`);
   }
   return none(`${n} shards fit a peak of ${need.toFixed(2)} shards' worth`);
 }

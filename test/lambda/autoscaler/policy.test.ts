@@ -203,7 +203,7 @@ describe('decide', () => {
     const later = decide(input({ shards: 10, level: 5, history: at(UP_AHEAD_MINUTES) }));
     expect(later.forecastPeakShards).toBeCloseTo(14);
     expect(later.action).toBe('none');
-    expect(later.reason).toMatch(/10 shards fit a peak of 14.00/);
+    expect(later.reason).toMatch(/history expects 14.00 shards' worth within 60 min, not within 30: 10 shards until it comes nearer/);
     // A minute sooner, it calls for the scale-up, sized for the peak.
     const sooner = decide(input({ shards: 10, level: 5, history: at(UP_AHEAD_MINUTES - 1) }));
     expect(sooner.action).toBe('scale-up');
@@ -289,7 +289,7 @@ describe('decide', () => {
 
   test('the scheduled check also acts on where a steady climb leads within SCHEDULE_AHEAD_MINUTES', () => {
     // No history (a stream's first day). A steady climb of `slope` shards' worth a minute that
-    // reaches 9 of 10 shards in the last minute, the ScaleUp alarm's 90%.
+    // reaches 9 of 10 shards in the last minute, above the ScaleUp alarm's 85%.
     const climb = (slope: number) => Array.from({ length: 60 }, (_, i) => minute(9 - slope * (59 - i)));
     // 0.06 a minute: 9 + 15 * 0.06 = 9.9 (under 10) within the alarms' 15-minute horizon, and
     // 9 + 20 * 0.06 = 10.2 within the check's 20.
@@ -420,7 +420,7 @@ describe('decide', () => {
   });
 
   test('invoked by the ScaleUp alarm below scaleUpThreshold, it scales up only for what is expected', () => {
-    // 9.2 of 10 shards: the alarm (90%) fired, but the stream is not full yet.
+    // 9.2 of 10 shards: the alarm (85%) fired, but the stream is not full yet.
     const recent = Array.from({ length: 60 }, () => minute(9.2));
     expect(9.2).toBeGreaterThanOrEqual(DEFAULT_SCALING.scaleUpAlarmThreshold * 10);
     expect(9.2).toBeLessThan(DEFAULT_SCALING.scaleUpThreshold * 10);
@@ -552,8 +552,10 @@ describe('decide', () => {
     expect(surgePeak([...flat(8, 60), ...flat(12, g)])).toBe(0);
     // A burst of two minutes lifts no group's low.
     expect(surgePeak([...flat(8, 60), ...flat(16, 2)])).toBe(0);
-    // A rise under RISING times the first group's low: noise, not a surge.
-    const gentle = [...flat(8, 60), ...Array.from({ length: 3 * g }, (_, i) => minute(8 + (0.6 * i) / (3 * g)))];
+    // A rise under RISING times the first group's low: noise, not a surge, though far above the
+    // window's median.
+    const gentle = [...flat(5, 60), ...Array.from({ length: 3 * g }, (_, i) => minute(11.5 + (1.1 * i) / (3 * g - 1)))];
+    expect(Math.min(...gentle.slice(-g).map(demandShards))).toBeGreaterThan(RISING * 5);
     expect(surgePeak(gentle)).toBe(0);
     // The last group must also be RISING times the window's median: a dip and back is no surge.
     const dip = [...flat(10, 60), ...Array.from({ length: 3 * g }, (_, i) => minute(8 + 0.4 * i))];
@@ -570,8 +572,16 @@ describe('decide', () => {
     expect(d.forecastPeakShards).toBeLessThan(13 * 0.975);
     expect(d.action).toBe('scale-up');
     expect(d.targetShards).toBe(Math.ceil(13 / DEFAULT_SCALING.minScaleDownRatio));
-    expect(d.reason).toMatch(/\(surging: 13\.\d\d shards' worth expected in 5 min\): 13 -> 20/);
+    // The shards the surge wants, not the peak seen, are the ones reported as wanted.
+    const wanted = Math.ceil(surgePeak(recent) / DEFAULT_SCALING.targetUtilization - 1e-9);
+    expect(wanted).toBeGreaterThan(d.desiredShards);
+    expect(d.reason).toContain(`(surging: ${surgePeak(recent).toFixed(2)} shards' worth expected in 5 min): 13 -> 20 (wanted ${wanted})`);
     expect(d.reason).not.toMatch(/rising unforeseen/);
+    // Without `predictive` (no history, no trend), the surge is met the same way.
+    const reactive = decide(input({ shards: 13, recent, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, predictive: false } }));
+    expect(reactive.forecastPeakShards).toBe(0);
+    expect(reactive.action).toBe('scale-up');
+    expect(reactive.targetShards).toBe(20);
     // History that foresees the hour (at today's level): the surge is left to the usual threshold.
     const history = [past(Array.from({ length: 240 }, () => minute(11.7)), mean(recent.slice(-LEVEL_MINUTES)))];
     const foreseen = decide(input({ shards: 13, recent, history }));
