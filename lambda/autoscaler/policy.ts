@@ -395,8 +395,8 @@ function clamp(value: number, min: number, max: number): number {
  *   N / minScaleDownRatio: history does not say how far the rise will go.
  * - A scheduled check ('Schedule') acts only on a peak that history, or a steady climb
  *   (`steadyTrendPeak`), expects to reach `scaleUpThreshold` within `SCHEDULE_AHEAD_MINUTES`,
- *   and then only scales up. A scale-down never goes below what that climb needs, so that the
- *   next check does not scale straight back up.
+ *   and then only scales up. A scale-down never goes below what that climb, or a surge, needs,
+ *   so that the next check or alarm does not scale straight back up.
  */
 export function decide(input: PolicyInput): Decision {
   const { config } = input;
@@ -506,7 +506,7 @@ export function decide(input: PolicyInput): Decision {
   }
 
   if (n > config.maxShards || desired < n) {
-    const target = Math.max(sizedFor(Math.max(need, climbing)), Math.ceil(n / 2), config.minShards);
+    const target = Math.max(sizedFor(Math.max(need, climbing, surge)), Math.ceil(n / 2), config.minShards);
     if (target >= n) {
       return none(`at minShards (${config.minShards})`);
     }

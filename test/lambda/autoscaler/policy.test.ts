@@ -587,6 +587,12 @@ describe('decide', () => {
     const foreseen = decide(input({ shards: 13, recent, history }));
     expect(foreseen.historyScale).toBe(1);
     expect(foreseen.action).toBe('none');
+    // A scale-down does not go below what the surge needs: at 20 shards the peak seen (11.7)
+    // alone would take it to 13, a third less, but the surge wants 14, which saves too little.
+    const down = decide(input({ shards: 20, recent, trigger: 'ScaleDown' }));
+    expect(Math.ceil(d.recentPeakShards / DEFAULT_SCALING.targetUtilization)).toBeLessThanOrEqual(Math.floor(20 * DEFAULT_SCALING.minScaleDownRatio));
+    expect(down.action).toBe('none');
+    expect(down.reason).toMatch(/scale-down 20 -> 14 saves too little/);
     // At maxShards, nothing to do.
     const atMax = decide(input({ shards: 13, recent, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 13 } }));
     expect(atMax.action).toBe('none');
