@@ -117,8 +117,12 @@ export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
     o(ramp('ramp-1h-x5', 93001, 8, 5, 2 * HOUR, HOUR, 3 * HOUR)),
     o(ramp('ramp-12h-x20', 93002, 3, 20, 2 * HOUR, 12 * HOUR, 4 * HOUR)),
     o(ramp('ramp-down-6h', 93003, 60, 0.1, 2 * HOUR, 6 * HOUR, 4 * HOUR)),
+    o(ramp('ramp-20m-x3', 93004, 10, 3, 2 * HOUR, 20, 2 * HOUR)),
+    o(ramp('ramp-30m-x10', 93005, 4, 10, 2 * HOUR, 30, 3 * HOUR)),
+    o(rampTrace('ramp-4h-x8-noisy', 93006, 8, 8, 2 * HOUR, 4 * HOUR, 2 * HOUR, { noiseSd: 0.12, ...TEXTURE })),
     o(sawtooth('sawtooth-1h', 94001, HOUR, 10, 4)),
     o(sawtooth('sawtooth-6h-x10', 94002, 6 * HOUR, 5, 10)),
+    o(sawtooth('sawtooth-2h-x5', 94003, 2 * HOUR, 8, 5)),
     o(randomWalk('random-walk-3d', 95001, 3, 20)),
   ];
 }
