@@ -136,7 +136,8 @@ export interface ShardAutoscalingOptions {
    * EventBridge rule every 15 minutes also invokes the
    * function, which scales a predictive stream up when its levelled history expects a peak at
    * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter), or
-   * a steady climb (over the last 28 minutes or the whole `lookback`) reaches it within 20
+   * a steady climb (over the last 28 minutes, or over the whole `lookback` if its last quarter
+   * has not levelled off) reaches it within 20
    * minutes, before the alarms could see it; no scale-down goes below what that climb needs.
    *
    * @default true

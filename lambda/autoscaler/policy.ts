@@ -181,11 +181,19 @@ export const CLIMB_MINUTES = 28;
 export const CLIMB_EVENNESS = 0.25;
 
 /**
+ * `climbSlope` takes a climb whose last quarter levelled off for no climb when that quarter's
+ * halves have at least this many minutes (a whole hour's lookback: halves of 7).
+ */
+export const LEVELLED_HALF_MINUTES = 5;
+
+/**
  * The rise per minute of a steady climb over the last `window` minutes (`CLIMB_MINUTES` by
  * default), or 0 when there is none, or fewer minutes, or quarters shorter than 3 minutes. The
  * window is cut into four quarters of ⌊window / 4⌋ minutes (the last 4 × ⌊window / 4⌋ minutes);
  * it climbs steadily when each quarter's median is above the one before by at least
- * `CLIMB_EVENNESS` of the average rise, and the last is at least `RISING` times the first. A
+ * `CLIMB_EVENNESS` of the average rise, and the last is at least `RISING` times the first; and,
+ * with quarters long enough (halves of `LEVELLED_HALF_MINUTES` or more), when the last quarter's
+ * later half is above its earlier half, so that a ramp that has ended is not carried on. A
  * step change lifts the medians on one side of it only, and a burst moves no median, so neither
  * reads as a climb. Over the default window, this catches a ramp that began within the last
  * half hour, which the whole lookback's quarters see only in part.
@@ -200,6 +208,14 @@ export function climbSlope(minutes: MinuteMetrics[], window = CLIMB_MINUTES): nu
   const rise = medians[3] - medians[0];
   const smallest = Math.min(medians[1] - medians[0], medians[2] - medians[1], medians[3] - medians[2]);
   if (!(rise > 0) || medians[3] < RISING * medians[0] || !(smallest >= (CLIMB_EVENNESS * rise) / 3)) {
+    return 0;
+  }
+  // A climb that has levelled off within its last quarter: the quarter's later half no higher
+  // than its earlier half. Only where the halves are long enough for medians to tell that from
+  // noise.
+  const half = Math.floor(quarter / 2);
+  const last = demand.slice(3 * quarter);
+  if (half >= LEVELLED_HALF_MINUTES && !(median(last.slice(-half)) > median(last.slice(0, half)))) {
     return 0;
   }
   return rise / (3 * quarter);

@@ -1,7 +1,7 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
-  LEVEL_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm, SIZE_AHEAD_MINUTES, steadyTrendPeak,
-  SURGE_GROUP_MINUTES, SURGE_LEAD_MINUTES, surgePeak, trendPeak, UP_AHEAD_MINUTES,
+  LEVEL_MINUTES, LEVELLED_HALF_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm,
+  SIZE_AHEAD_MINUTES, steadyTrendPeak, SURGE_GROUP_MINUTES, SURGE_LEAD_MINUTES, surgePeak, trendPeak, UP_AHEAD_MINUTES,
 } from '../../../lambda/autoscaler/policy';
 import {
   DAY_MS, DEFAULT_SCALING, MINUTE_MS, SCHEDULE_AHEAD_MINUTES, SHARD_BYTES_PER_MINUTE, SHARD_RECORDS_PER_MINUTE,
@@ -483,6 +483,25 @@ describe('decide', () => {
     expect(climbSlope(steep, 12)).toBeCloseTo(1);
     // Minutes without numbers give no climb, not NaN.
     expect(climbSlope(Array.from({ length: 30 }, () => minute(Number.NaN)))).toBe(0);
+  });
+
+  test('climbSlope: a ramp that has levelled off within the last quarter is no climb, where the quarter is long enough to tell', () => {
+    // An hour: 5 at first, a ramp of 1 a minute from minute 10 to 48, then flat at 43. Quarters
+    // of 15 (medians 5, 17, 32 and 43) rise steadily, but the last quarter's halves (7 minutes
+    // each) both have a median of 43: the ramp is over.
+    const ended = Array.from({ length: 60 }, (_, i) => minute(5 + Math.min(38, Math.max(0, i - 10))));
+    expect(climbSlope(ended.slice(0, 48), 48)).toBeGreaterThan(0);
+    expect(Math.floor(15 / 2)).toBeGreaterThanOrEqual(LEVELLED_HALF_MINUTES);
+    expect(climbSlope(ended, 60)).toBe(0);
+    expect(steadyTrendPeak(ended, 20)).toBe(0);
+    // The same ramp still climbing to the end reads as one.
+    const going = Array.from({ length: 60 }, (_, i) => minute(5 + Math.max(0, i - 10)));
+    expect(climbSlope(going, 60)).toBeGreaterThan(0);
+    // Over CLIMB_MINUTES the halves (3 minutes) are too short to tell: a last quarter that is
+    // flat but for noise does not stop a climb there.
+    expect(Math.floor(CLIMB_MINUTES / 8)).toBeLessThan(LEVELLED_HALF_MINUTES);
+    const short = Array.from({ length: 28 }, (_, i) => minute(i < 21 ? 5 + i : 25));
+    expect(climbSlope(short)).toBeGreaterThan(0);
   });
 
   test('steadyTrendPeak: where a steady climb over CLIMB_MINUTES or the whole window leads', () => {
