@@ -93,7 +93,9 @@ export interface ShardAutoscalingOptions {
   /**
    * The ScaleDown alarm fires when writes stay at or below this fraction of capacity for
    * `scaleDownEvaluationMinutes` minutes in a row; the handler then scales down if the peak
-   * seen and expected allows a large enough cut. At least 0.01, below `targetUtilization`.
+   * seen and expected allows a large enough cut, never below what a steady climb (with
+   * `predictive`) or a fast rise (see `scaleUpThreshold`) under way needs. At least 0.01, below
+   * `targetUtilization`.
    *
    * @default 0.6
    */
@@ -137,7 +139,7 @@ export interface ShardAutoscalingOptions {
    * function, which scales a predictive stream up when its levelled history expects a peak at
    * `scaleUpThreshold` or more within the next 20 minutes (or `forecastWindow`, if shorter), or
    * a steady climb (over the last 28 minutes, or over the whole `lookback` if its last quarter
-   * has not levelled off) reaches it within 20
+   * has not levelled off, which is checked for lookbacks of 40 minutes or more) reaches it within 20
    * minutes, before the alarms could see it; no scale-down goes below what that climb needs.
    *
    * @default true

@@ -68,7 +68,10 @@ export interface Decision {
   readonly currentShards: number;
   /** The shard count to ask for; equals `currentShards` when the action is 'none'. */
   readonly targetShards: number;
-  /** The shard count the demand calls for, before Kinesis's, the bounds' and the budget's limits. */
+  /**
+   * The shard count the demand calls for (the peak seen or expected, or where a surge leads), before
+   * Kinesis's, the bounds' and the budget's limits.
+   */
   readonly desiredShards: number;
   /** Peak demand, in shards' worth per minute, seen in the lookback window. */
   readonly recentPeakShards: number;
@@ -449,9 +452,22 @@ export function decide(input: PolicyInput): Decision {
   // The shards that run `demand` shards' worth at targetUtilization, within the bounds.
   const sizedFor = (demand: number) => clamp(Math.ceil(demand / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
 
+  // Whether history foresees what comes: it is there, and today is not rising well above it (a
+  // Monday read from a Sunday, a launch), nor does it scale to nothing.
+  const withHistory = config.predictive && input.history.length > 0;
+  const rising = isRising(input.recent);
+  const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && rising;
+  const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
+  const upAt = scaleUpAt(config, !knownAhead && rising);
+
+  // Where a fast rise that history does not foresee leads within SURGE_LEAD_MINUTES (`surgePeak`),
+  // and the shards it wants.
+  const surge = !knownAhead && n >= config.minShards ? surgePeak(input.recent) : 0;
+  const surgeWanted = surge > 0 ? Math.ceil(surge / config.targetUtilization - 1e-9) : 0;
+
   const base = {
     currentShards: n,
-    desiredShards: wanted,
+    desiredShards: Math.max(wanted, surgeWanted),
     recentPeakShards: recentPeak,
     forecastPeakShards: forecastPeak,
     historyScale: levelled.scale,
@@ -480,20 +496,11 @@ export function decide(input: PolicyInput): Decision {
     return none(`at maxShards (${config.maxShards}): demand calls for ${wanted}`);
   }
 
-  // Whether history foresees what comes: it is there, and today is not rising well above it (a
-  // Monday read from a Sunday, a launch), nor does it scale to nothing.
-  const withHistory = config.predictive && input.history.length > 0;
-  const rising = isRising(input.recent);
-  const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && rising;
-  const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
-  const upAt = scaleUpAt(config, !knownAhead && rising);
-
   // Scale up when the peak seen or expected would run the stream at `scaleUpThreshold` or more
   // (earlier on a rise history does not foresee: see `scaleUpAt`), or it is below minShards, and
   // then straight to the size for `targetUtilization`: small steps would spend the daily budget.
   // A rise history does not foresee, fast enough to pass `upAt` before new shards could be in
   // place (`surgePeak`): met now, not when the peak seen gets there.
-  const surge = !knownAhead && n >= config.minShards ? surgePeak(input.recent) : 0;
   const surging = n < config.maxShards && surge >= n * upAt;
   const called = n < config.minShards || (desired > n && upNeed >= n * upAt);
   if (called || surging) {
@@ -516,15 +523,18 @@ export function decide(input: PolicyInput): Decision {
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
         + (aboveHistory && n >= config.minShards ? ` (${aboveNote(levelled.ratio)})` : '')
         + (n >= config.minShards && !surged && upNeed < n * config.scaleUpThreshold ? ` (rising unforeseen: met from ${pct(upAt)} of ${n} shards)` : '')
-        + (surged ? ` (surging: ${surge.toFixed(2)} shards' worth expected in ${SURGE_LEAD_MINUTES} min)` : '')
-        + `: ${n} -> ${target} (wanted ${Math.max(wanted, surged ? sizedFor(surge) : 0)})`,
+        + (surged || surgeWanted > wanted ? ` (surging: ${surge.toFixed(2)} shards' worth expected in ${SURGE_LEAD_MINUTES} min)` : '')
+        + `: ${n} -> ${target} (wanted ${Math.max(wanted, surgeWanted)})`,
     };
   }
 
   if (n > config.maxShards || desired < n) {
     const target = Math.max(sizedFor(Math.max(need, climbing, surge)), Math.ceil(n / 2), config.minShards);
     if (target >= n) {
-      return none(`at minShards (${config.minShards})`);
+      const ahead = sizedFor(Math.max(climbing, surge));
+      return none(ahead >= n
+        ? `${n} shards kept: the climb under way wants ${ahead} within ${surge > climbing ? SURGE_LEAD_MINUTES : SCHEDULE_AHEAD_MINUTES} min`
+        : `at minShards (${config.minShards})`);
     }
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
       return none(`scale-down ${n} -> ${target} saves too little to spend a call on`);

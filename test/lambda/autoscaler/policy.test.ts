@@ -593,7 +593,8 @@ describe('decide', () => {
     expect(d.targetShards).toBe(Math.ceil(13 / DEFAULT_SCALING.minScaleDownRatio));
     // The shards the surge wants, not the peak seen, are the ones reported as wanted.
     const wanted = Math.ceil(surgePeak(recent) / DEFAULT_SCALING.targetUtilization - 1e-9);
-    expect(wanted).toBeGreaterThan(d.desiredShards);
+    expect(d.desiredShards).toBe(wanted);
+    expect(wanted).toBeGreaterThan(Math.ceil(d.forecastPeakShards / DEFAULT_SCALING.targetUtilization - 1e-9));
     expect(d.reason).toContain(`(surging: ${surgePeak(recent).toFixed(2)} shards' worth expected in 5 min): 13 -> 20 (wanted ${wanted})`);
     expect(d.reason).not.toMatch(/rising unforeseen/);
     // Without `predictive` (no history, no trend), the surge is met the same way.
@@ -612,6 +613,23 @@ describe('decide', () => {
     expect(Math.ceil(d.recentPeakShards / DEFAULT_SCALING.targetUtilization)).toBeLessThanOrEqual(Math.floor(20 * DEFAULT_SCALING.minScaleDownRatio));
     expect(down.action).toBe('none');
     expect(down.reason).toMatch(/scale-down 20 -> 14 saves too little/);
+    // A surge that wants more than the N / minScaleDownRatio floor sizes the scale-up: 10 shards,
+    // an hour at 5, then groups at 7, 9 and 11 lead to 15 shards' worth within 5 minutes.
+    const fast = [...Array.from({ length: 51 }, () => minute(5)), ...[7, 7, 7, 9, 9, 9, 11, 11, 11].map(minute)];
+    expect(surgePeak(fast)).toBeCloseTo(15);
+    const sized = decide(input({ shards: 10, recent: fast }));
+    expect(Math.ceil(10 / DEFAULT_SCALING.minScaleDownRatio)).toBe(15);
+    expect(sized.action).toBe('scale-up');
+    expect(sized.targetShards).toBe(16);
+    expect(sized.desiredShards).toBe(16);
+    expect(sized.reason).toMatch(/\(surging: 15\.00 shards' worth expected in 5 min\): 10 -> 16 \(wanted 16\)/);
+    // A ScaleDown alarm that a surge holds back says so: 14 shards, an hour at 8, then groups at
+    // 9.6, 10.3 and 11, which lead to 12.4 shards' worth, 14 shards at targetUtilization.
+    const gentler = [...Array.from({ length: 51 }, () => minute(8)), ...[9.6, 9.6, 9.6, 10.3, 10.3, 10.3, 11, 11, 11].map(minute)];
+    expect(surgePeak(gentler)).toBeCloseTo(12.4);
+    const held = decide(input({ shards: 14, recent: gentler, trigger: 'ScaleDown' }));
+    expect(held.action).toBe('none');
+    expect(held.reason).toBe('14 shards kept: the climb under way wants 14 within 5 min');
     // At maxShards, nothing to do.
     const atMax = decide(input({ shards: 13, recent, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 13 } }));
     expect(atMax.action).toBe('none');
