@@ -427,7 +427,8 @@ export function decide(input: PolicyInput): Decision {
   // the last ones: they hold capacity, and UP_AHEAD_MINUTES of them call for more.
   // SIZE_AHEAD_MINUTES of it size a scale-up, so that a rising day takes few, large steps; all of
   // it holds off a scale-down.
-  const levelled: LevelledHistory = config.predictive && input.history.length > 0
+  const withHistory = config.predictive && input.history.length > 0;
+  const levelled: LevelledHistory = withHistory
     ? levelledHistory(input.recent, input.history[0])
     : { forecast: [], scale: 1, ratio: 1 };
   const history = levelled.forecast;
@@ -447,14 +448,15 @@ export function decide(input: PolicyInput): Decision {
   const upNeed = config.predictive
     ? Math.max(recentPeak, peak(history.slice(0, Math.min(UP_AHEAD_MINUTES, config.lookbackMinutes))), trend, soon)
     : recentPeak;
-  const wanted = Math.max(1, Math.ceil(need / config.targetUtilization - 1e-9));
+  // The shards that run `demand` shards' worth at targetUtilization; `sizedFor` keeps them
+  // within the bounds.
+  const shardsFor = (demand: number) => Math.ceil(demand / config.targetUtilization - 1e-9);
+  const sizedFor = (demand: number) => clamp(shardsFor(demand), config.minShards, config.maxShards);
+  const wanted = Math.max(1, shardsFor(need));
   const desired = clamp(wanted, config.minShards, config.maxShards);
-  // The shards that run `demand` shards' worth at targetUtilization, within the bounds.
-  const sizedFor = (demand: number) => clamp(Math.ceil(demand / config.targetUtilization - 1e-9), config.minShards, config.maxShards);
 
   // Whether history foresees what comes: it is there, and today is not rising well above it (a
   // Monday read from a Sunday, a launch), nor does it scale to nothing.
-  const withHistory = config.predictive && input.history.length > 0;
   const rising = isRising(input.recent);
   const aboveHistory = withHistory && levelled.ratio >= LEVEL_ABOVE && rising;
   const knownAhead = withHistory && levelled.scale > 0 && !aboveHistory;
@@ -463,7 +465,7 @@ export function decide(input: PolicyInput): Decision {
   // Where a fast rise that history does not foresee leads within SURGE_LEAD_MINUTES (`surgePeak`),
   // and the shards it wants.
   const surge = !knownAhead && n >= config.minShards ? surgePeak(input.recent) : 0;
-  const surgeWanted = surge > 0 ? Math.ceil(surge / config.targetUtilization - 1e-9) : 0;
+  const surgeWanted = surge > 0 ? shardsFor(surge) : 0;
 
   const base = {
     currentShards: n,
@@ -539,7 +541,7 @@ export function decide(input: PolicyInput): Decision {
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
       return none(`scale-down ${n} -> ${target} saves too little to spend a call on`);
     }
-    if (config.predictive && Math.ceil(farPeak / config.targetUtilization - 1e-9) >= n) {
+    if (config.predictive && shardsFor(farPeak) >= n) {
       return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min${levelNote}: ${n} shards are kept`);
     }
     if (used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
