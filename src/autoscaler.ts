@@ -158,7 +158,9 @@ export interface ShardAutoscalingOptions {
   /**
    * UpdateShardCount calls, of the 10 Kinesis allows per stream in any rolling 24 hours, that
    * scale-downs may never use, so that the stream can always scale up: 1 to 9. Two calls
-   * take a stream from any size to four times it.
+   * take a stream from any size to four times it. When `predictive` history expects the
+   * smaller count to take the whole forecast window (an evening), a scale-down may use one of
+   * them, but never the last: it then need not wait for the day's calls to age out.
    *
    * @default 2
    */

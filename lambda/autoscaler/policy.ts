@@ -406,7 +406,9 @@ function clamp(value: number, min: number, max: number): number {
  *   (`surgePeak`) gets past that point within `SURGE_LEAD_MINUTES`.
  * - Targets stay within [ceil(N/2), 2N] and [minShards, maxShards].
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
- *   of them, so the stream can always scale up, and only happen for a large enough saving.
+ *   of them (one fewer, but never none, when history expects the new count to take the whole
+ *   forecast window), so the stream can always scale up, and only happen for a large enough
+ *   saving.
  * - When predictive, no scale-down while history says the forecast window will need the
  *   current shards again: the call would be spent twice, down and straight back up.
  * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more (or
@@ -544,8 +546,15 @@ export function decide(input: PolicyInput): Decision {
     if (config.predictive && shardsFor(farPeak) >= n) {
       return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min${levelNote}: ${n} shards are kept`);
     }
-    if (used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
-      return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} are kept for scaling up`);
+    // The calls a scale-down leaves for scaling up: scaleUpReserve, or one fewer (never none)
+    // when history expects the new count to take the whole forecast window. An evening's
+    // scale-down then need not wait for the morning's calls to age out; one call, up to 2N, is
+    // still there for what history did not foresee.
+    const lasting = knownAhead && sizedFor(farPeak) <= target;
+    const reserve = lasting ? Math.max(1, config.scaleUpReserve - 1) : config.scaleUpReserve;
+    if (used >= MAX_CALLS_PER_24H - reserve) {
+      return none(`${used} calls in the last 24 h: the last ${reserve} ${reserve === 1 ? 'is' : 'are'} kept for scaling up`
+        + (lasting && reserve < config.scaleUpReserve ? ` (one fewer, as history expects ${target} shards to take the next ${config.forecastMinutes} min)` : ''));
     }
     return {
       ...base,

@@ -167,6 +167,33 @@ describe('decide', () => {
     expect(up.action).toBe('scale-up');
   });
 
+  test('keeps one fewer for scaling up when history expects the new count to last the forecast window', () => {
+    const { scaleUpReserve, forecastMinutes } = DEFAULT_SCALING;
+    const callsMade = (count: number) => Array.from({ length: count }, (_, i) => NOW - (i + 1) * MINUTE_MS * 30);
+    const calls = callsMade(10 - scaleUpReserve);
+    // An evening: 20 shards, 1 shard's worth now, and history a quiet 4 hours (at today's level).
+    const quiet = [past(Array.from({ length: forecastMinutes }, () => minute(1)), 1)];
+    const down = decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls, history: quiet }));
+    expect(down.action).toBe('scale-down');
+    expect(down.targetShards).toBe(10);
+    // The last call is kept all the same.
+    const last = decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls: callsMade(9), history: quiet }));
+    expect(last.action).toBe('none');
+    expect(last.reason).toMatch(/9 calls in the last 24 h: the last 1 is kept for scaling up \(one fewer, as history expects 10 shards to take the next 240 min\)/);
+    // History that needs more than the new count within the window (11 shards' worth at the end,
+    // below the 20 that would hold the scale-down off): the full reserve.
+    const busier = [past(Array.from({ length: forecastMinutes }, (_, i) => minute(i === forecastMinutes - 1 ? 11 : 1)), 1)];
+    const held = decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls, history: busier }));
+    expect(held.action).toBe('none');
+    expect(held.reason).toMatch(new RegExp(`last ${scaleUpReserve} are kept for scaling up$`));
+    // Without history, or with history it does not trust (today rising well above it): the full reserve.
+    expect(decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls })).action).toBe('none');
+    const rising = Array.from({ length: 60 }, (_, i) => minute(i < 40 ? 0.5 : 2));
+    const aboveHistory = decide(input({ shards: 20, recent: rising, trigger: 'ScaleDown', calls, history: quiet }));
+    expect(aboveHistory.action).toBe('none');
+    expect(aboveHistory.reason).toMatch(new RegExp(`last ${scaleUpReserve} are kept for scaling up$`));
+  });
+
   test('spends calls only on large scale-downs', () => {
     const { targetUtilization, minScaleDownRatio } = DEFAULT_SCALING;
     // 10 shards; the largest target that is worth a call.
