@@ -76,6 +76,25 @@ function diurnal(name: string, seed: number, shape: Partial<DiurnalShape>): Trac
   return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
 }
 
+/**
+ * Office hours: weekdays from 8h to 18h, rising fast in the first hour (the square root of a
+ * half sine) to `peak` shards' worth at 13h, with bursts on the hour; nothing at night, and a
+ * tenth of it at weekends. A stream that drops to its minimum every night and must be back up
+ * by the morning.
+ */
+function officeHours(name: string, seed: number, peak: number): Trace {
+  const rand = mulberry32(seed);
+  const shards: number[] = [];
+  for (let t = 0; t < 14 * DAY; t++) {
+    const hour = (t % DAY) / HOUR;
+    const weekend = Math.floor(t / DAY) % 7 >= 5;
+    const open = hour >= 8 && hour < 18 ? Math.sqrt(Math.sin((Math.PI * (hour - 8)) / 10)) : 0;
+    const burst = t % HOUR < 2 ? 1 + 0.7 * (0.75 + 0.5 * rand()) : 1;
+    shards.push(open > 0 ? peak * open * (weekend ? 0.1 : 1) * burst * noise(rand, 0.07) : 0);
+  }
+  return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
+}
+
 function randomWalk(name: string, seed: number, days: number, start: number): Trace {
   const rand = mulberry32(seed);
   let level = start;
@@ -108,6 +127,7 @@ export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
     d('diurnal-5min-jobs', 91008, { hourBurst: 0.5, smallBurst: 0.4, smallEvery: 5 }),
     d('diurnal-deep-trough', 91009, { trough: 0.05, weekend: 0.3 }),
     d('diurnal-no-bursts', 91010, { hourBurst: 0, smallBurst: 0, noiseSd: 0.03 }),
+    { trace: officeHours('office-hours-idle-nights', 91011, 30), diurnal: true },
     o(steps('step-x8-at-20h', 92001, 2 * DAY, [[0, 5], [20 * HOUR, 40]])),
     o(steps('step-x3-then-down', 92002, DAY, [[0, 12], [4 * HOUR, 36], [14 * HOUR, 12]])),
     o(steps('spike-x10-30min', 92003, DAY, [[0, 6], [12 * HOUR, 60], [12 * HOUR + 30, 6]])),

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { alarmsToReset, decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger } from './policy';
+import { alarmsToReset, decide, Decision, demandShards, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger } from './policy';
 import {
   AlarmRole,
   alarmName,
@@ -85,6 +85,9 @@ const LOCK_MS = 2 * MINUTE_MS;
 
 /** The last minutes that CloudWatch may not have published yet when the function runs. */
 export const UNPUBLISHED_MINUTES = 2;
+
+/** Minutes in 24 hours: the recent read covers them (see `readMetrics`). */
+const DAY_MINUTES = DAY_MS / MINUTE_MS;
 
 /** Kinesis and CloudWatch error names that mean "try again later", not a bug. */
 const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'LimitExceededException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
@@ -207,6 +210,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         recent: metrics.recent,
         history: metrics.history,
         calls,
+        dayPeakShards: metrics.dayPeakShards,
       });
 
       if (decision.action === 'none') {
@@ -319,13 +323,17 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
    * `UNPUBLISHED_MINUTES` minutes, if they have no datapoint yet, are not read as quiet minutes:
    * `recent` ends with the last published one, as in the benchmark.
    */
-  async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: HistoryWindow[] }> {
-    const lookback = config.lookbackMinutes;
+  async function readMetrics(config: StreamScalingConfig): Promise<{ recent: MinuteMetrics[]; history: HistoryWindow[]; dayPeakShards: number }> {
+    const lookback = Math.min(config.lookbackMinutes, DAY_MINUTES);
     const current = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
-    const read = await readWindow(config.streamName, current - (lookback + UNPUBLISHED_MINUTES) * MINUTE_MS, current);
+    // The last 24 hours: the lookback is their end, and their busiest minute is what a scale-down
+    // must be able to climb back to.
+    const read = await readWindow(config.streamName, current - (DAY_MINUTES + UNPUBLISHED_MINUTES) * MINUTE_MS, current);
     const unpublished = Math.min(UNPUBLISHED_MINUTES, read.minutes.length - 1 - read.lastPublished);
     const end = current - unpublished * MINUTE_MS;
-    const recent = read.minutes.slice(UNPUBLISHED_MINUTES - unpublished, UNPUBLISHED_MINUTES - unpublished + lookback);
+    const day = read.minutes.slice(UNPUBLISHED_MINUTES - unpublished, UNPUBLISHED_MINUTES - unpublished + DAY_MINUTES);
+    const recent = day.slice(DAY_MINUTES - lookback);
+    const dayPeakShards = day.reduce((max, m) => Math.max(max, demandShards(m)), 0);
     const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {
@@ -338,7 +346,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         }
       }
     }
-    return { recent, history };
+    return { recent, history, dayPeakShards };
   }
 
   /**

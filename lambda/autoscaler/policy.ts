@@ -8,6 +8,7 @@ import {
   AlarmRole,
   DAY_MS,
   MAX_CALLS_PER_24H,
+  MINUTE_MS,
   SCHEDULE_AHEAD_MINUTES,
   SHARD_BYTES_PER_MINUTE,
   SHARD_RECORDS_PER_MINUTE,
@@ -59,6 +60,11 @@ export interface PolicyInput {
   readonly history: HistoryWindow[];
   /** Epoch milliseconds of this stream's UpdateShardCount calls (any age; older ones are ignored). */
   readonly calls: number[];
+  /**
+   * The busiest minute of the last 24 hours up to the latest visible minute, in shards' worth
+   * (`demandShards`): what a scale-down must be able to climb back to (`climbBackShards`).
+   */
+  readonly dayPeakShards: number;
 }
 
 export type Action = 'scale-up' | 'scale-down' | 'none';
@@ -388,6 +394,14 @@ export function scaleUpAt(config: Pick<StreamScalingConfig, 'targetUtilization' 
   return risingUnforeseen ? (config.targetUtilization + config.scaleUpThreshold) / 2 : config.scaleUpThreshold;
 }
 
+/**
+ * The fewest shards from which `calls` UpdateShardCount calls, each at most doubling the stream,
+ * reach `high` shards: ⌈high / 2^calls⌉ (`high` itself without a call).
+ */
+export function climbBackShards(high: number, calls: number): number {
+  return calls > 0 ? Math.ceil(high / 2 ** calls - 1e-9) : high;
+}
+
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
@@ -408,7 +422,9 @@ function clamp(value: number, min: number, max: number): number {
  * - At most 10 calls in any rolling 24 h; scale-downs never use the last `scaleUpReserve`
  *   of them (one fewer, but never none, when history expects the new count to take the whole
  *   forecast window), so the stream can always scale up, and only happen for a large enough
- *   saving.
+ *   saving. A scale-down also leaves calls enough to climb back, doubling each time, to the
+ *   shards the last 24 hours' busiest minute needed (`climbBackShards`): a stream that goes
+ *   quiet at night keeps the calls its morning needs.
  * - When predictive, no scale-down while history says the forecast window will need the
  *   current shards again: the call would be spent twice, down and straight back up.
  * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more (or
@@ -533,15 +549,31 @@ export function decide(input: PolicyInput): Decision {
   }
 
   if (n > config.maxShards || desired < n) {
-    const target = Math.max(sizedFor(Math.max(need, climbing, surge)), Math.ceil(n / 2), config.minShards);
-    if (target >= n) {
+    const sized = Math.max(sizedFor(Math.max(need, climbing, surge)), Math.ceil(n / 2), config.minShards);
+    if (sized >= n) {
       const ahead = sizedFor(Math.max(climbing, surge));
       return none(ahead >= n
         ? `${n} shards kept: the climb under way wants ${ahead} within ${surge > climbing ? SURGE_LEAD_MINUTES : SCHEDULE_AHEAD_MINUTES} min`
         : `at minShards (${config.minShards})`);
     }
+    // A scale-down leaves calls enough to climb back, doubling each time, to the shards the last
+    // 24 hours' busiest minute needed, so that a stream that goes quiet at night does not spend on
+    // its way down the calls its morning needs. Counted: the calls left after this one, and,
+    // when history is trusted, those that age out before it expects more than the new count.
+    const dayHigh = sizedFor(Math.max(input.dayPeakShards, recentPeak));
+    let freed = 0;
+    if (knownAhead) {
+      const outgrown = history.findIndex((m) => demandShards(m) > sized * config.targetUtilization);
+      const until = input.now - DAY_MS + (outgrown < 0 ? history.length : outgrown) * MINUTE_MS;
+      freed = input.calls.filter((c) => c > input.now - DAY_MS && c <= until).length;
+    }
+    const callsLeft = MAX_CALLS_PER_24H - used - 1 + freed;
+    const climbBack = climbBackShards(dayHigh, callsLeft);
+    const target = Math.max(sized, climbBack);
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
-      return none(`scale-down ${n} -> ${target} saves too little to spend a call on`);
+      return none(climbBack > sized
+        ? `${n} shards kept: ${sized} could not climb back to the ${dayHigh} shards of the last 24 hours' busiest minute with the ${callsLeft} calls it would have, and ${target} saves too little`
+        : `scale-down ${n} -> ${target} saves too little to spend a call on`);
     }
     if (config.predictive && shardsFor(farPeak) >= n) {
       return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min${levelNote}: ${n} shards are kept`);
@@ -562,6 +594,7 @@ export function decide(input: PolicyInput): Decision {
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
+        + (target > sized ? ` (not below ${target}: the ${callsLeft} calls it would have climb back from there to the ${dayHigh} shards of the last 24 hours' busiest minute)` : '')
         + `: ${n} -> ${target}`,
     };
   }

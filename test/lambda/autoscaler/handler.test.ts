@@ -443,8 +443,8 @@ describe('autoscaler handler', () => {
       new Date(c.args[0].input.StartTime!).getTime(), new Date(c.args[0].input.EndTime!).getTime(),
     ]);
     const minuteStart = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
-    // The last hour, and the minutes CloudWatch may not have published yet.
-    expect(ranges[0]).toEqual([minuteStart - (CONFIG.lookbackMinutes + UNPUBLISHED_MINUTES) * MINUTE_MS, minuteStart]);
+    // The last 24 hours (the lookback is their end), and the minutes CloudWatch may not have published yet.
+    expect(ranges[0]).toEqual([minuteStart - (24 * 60 + UNPUBLISHED_MINUTES) * MINUTE_MS, minuteStart]);
     // Best first: the same time a week ago, then a day ago.
     // Each from LEVEL_MINUTES before (to compare that day's level with today's) to forecastMinutes after.
     const week = 7 * 24 * 60 * MINUTE_MS;
@@ -487,6 +487,26 @@ describe('autoscaler handler', () => {
     expect(unscaled.decision?.historyScale).toBe(1);
     expect(unscaled.outcome).toBe('requested');
     expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(32);
+  });
+
+  test('a scale-down keeps the calls to climb back to the busiest minute of the last 24 hours, read with the recent minutes', async () => {
+    // 7 calls in the last 24 hours; 30 shards, 1 shard's worth for the last 12 hours, and 60
+    // (64 shards at 95%) in one minute 20 hours ago, outside the lookback.
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    const { handler } = setup(Array.from({ length: 7 }, (_, i) => NOW - (i + 1) * 30 * MINUTE_MS));
+    streamIs('ACTIVE', 30);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    const busy = end - 20 * 60 * MINUTE_MS;
+    metricsAt((t) => (t === busy ? 60 : 1));
+    const [outcome] = await handler(alarmEvent('ScaleDown'));
+    expect(outcome.outcome).toBe('requested');
+    // 2 calls left after this one take 16 back to 64, not 15.
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(16);
+    // Without that minute: 15.
+    kinesisMock.resetHistory();
+    metricsAt(1);
+    await handler(alarmEvent('ScaleDown'));
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(15);
   });
 
   test('minutes CloudWatch has not published yet are left out, not read as quiet; history follows the last published one', async () => {

@@ -1,5 +1,6 @@
 import {
-  alarmsToReset, callsInWindow, CLIMB_EVENNESS, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising, LEVEL_BELOW,
+  alarmsToReset, callsInWindow, CLIMB_EVENNESS, climbBackShards, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising,
+  LEVEL_BELOW,
   LEVEL_MINUTES, LEVELLED_HALF_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm,
   SIZE_AHEAD_MINUTES, steadyTrendPeak, SURGE_GROUP_MINUTES, SURGE_LEAD_MINUTES, surgePeak, trendPeak, UP_AHEAD_MINUTES,
 } from '../../../lambda/autoscaler/policy';
@@ -36,6 +37,7 @@ function input(overrides: Partial<PolicyInput> & { shards?: number; level?: numb
     recent: Array.from({ length: 60 }, () => minute(overrides.level ?? shards * 0.5)),
     history: [],
     calls: [],
+    dayPeakShards: 0,
     ...overrides,
   };
 }
@@ -192,6 +194,54 @@ describe('decide', () => {
     const aboveHistory = decide(input({ shards: 20, recent: rising, trigger: 'ScaleDown', calls, history: quiet }));
     expect(aboveHistory.action).toBe('none');
     expect(aboveHistory.reason).toMatch(new RegExp(`last ${scaleUpReserve} are kept for scaling up$`));
+  });
+
+  test('climbBackShards: the fewest shards that the calls, each at most doubling, take back to a count', () => {
+    expect(climbBackShards(64, 2)).toBe(16);
+    expect(climbBackShards(57, 2)).toBe(15);
+    expect(climbBackShards(64, 6)).toBe(1);
+    expect(climbBackShards(64, 0)).toBe(64);
+  });
+
+  test('a scale-down leaves calls enough to climb back to the last 24 hours\' busiest minute', () => {
+    // The day's busiest minute needs 64 shards (60 shards' worth at 95%); now 1 shard's worth.
+    const night = (shards: number, used: number, extra: Partial<PolicyInput> = {}) => decide(input({
+      shards,
+      level: 1,
+      trigger: 'ScaleDown',
+      dayPeakShards: 60,
+      calls: Array.from({ length: used }, (_, i) => NOW - (i + 1) * MINUTE_MS * 30),
+      ...extra,
+    }));
+    // 5 calls made: 4 left after this one, enough from 10 (10 -> 20 -> 40 -> 80).
+    expect(night(20, 5).targetShards).toBe(10);
+    // 7 made: 2 left, which take 16 to 64 but not 10: the stream keeps 20 (16 saves too little).
+    const held = night(20, 7);
+    expect(held.action).toBe('none');
+    expect(held.reason).toBe('20 shards kept: 10 could not climb back to the 64 shards of the last 24 hours\' busiest minute with the 2 calls it would have, and 16 saves too little');
+    // From 30, the scale-down goes as far as the calls allow: 16, not 15.
+    const partial = night(30, 7);
+    expect(partial.action).toBe('scale-down');
+    expect(partial.targetShards).toBe(16);
+    expect(partial.reason).toMatch(/\(not below 16: the 2 calls it would have climb back from there to the 64 shards of the last 24 hours' busiest minute\): 30 -> 16$/);
+    // Without a busy minute in the day, nothing holds it.
+    expect(night(30, 7, { dayPeakShards: 1 }).targetShards).toBe(15);
+    // History that expects no more than the new count for its whole window: the calls that age
+    // out before its end count too (3 of the 7, made 22 hours ago), so it goes to 15.
+    const ageing = [
+      ...Array.from({ length: 3 }, () => NOW - DAY_MS + 120 * MINUTE_MS),
+      ...Array.from({ length: 4 }, (_, i) => NOW - (i + 1) * MINUTE_MS * 30),
+    ];
+    const quiet = [past(Array.from({ length: DEFAULT_SCALING.forecastMinutes }, () => minute(1)), 1)];
+    expect(night(30, 0, { calls: ageing, history: quiet }).targetShards).toBe(15);
+    // The same calls without history: 16.
+    expect(night(30, 0, { calls: ageing }).targetShards).toBe(16);
+    // History that expects more than 15 shards take from 90 minutes on, before those calls age
+    // out (and after the lookback's 60, so that it does not size the scale-down itself): 16.
+    const laterBusy = [past(Array.from({ length: DEFAULT_SCALING.forecastMinutes }, (_, i) => minute(i < 90 ? 1 : 14.3)), 1)];
+    const early = night(30, 0, { calls: ageing, history: laterBusy });
+    expect(early.targetShards).toBe(16);
+    expect(early.reason).toMatch(/not below 16/);
   });
 
   test('spends calls only on large scale-downs', () => {
