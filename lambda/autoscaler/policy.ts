@@ -572,7 +572,8 @@ export function decide(input: PolicyInput): Decision {
     const target = Math.max(sized, climbBack);
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
       return none(climbBack > sized
-        ? `${n} shards kept: ${sized} could not climb back to the ${dayHigh} shards of the last 24 hours' busiest minute with the ${callsLeft} calls it would have, and ${target} saves too little`
+        ? `${n} shards kept: ${sized} could not climb back to the ${dayHigh} shards of the last 24 hours' busiest minute with the ${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have`
+          + (target < n ? `, and ${target} saves too little` : '')
         : `scale-down ${n} -> ${target} saves too little to spend a call on`);
     }
     if (config.predictive && shardsFor(farPeak) >= n) {
@@ -594,7 +595,7 @@ export function decide(input: PolicyInput): Decision {
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
-        + (target > sized ? ` (not below ${target}: the ${callsLeft} calls it would have climb back from there to the ${dayHigh} shards of the last 24 hours' busiest minute)` : '')
+        + (target > sized ? ` (not below ${target}: the ${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have climb back from there to the ${dayHigh} shards of the last 24 hours' busiest minute)` : '')
         + `: ${n} -> ${target}`,
     };
   }

@@ -219,6 +219,8 @@ describe('decide', () => {
     const held = night(20, 7);
     expect(held.action).toBe('none');
     expect(held.reason).toBe('20 shards kept: 10 could not climb back to the 64 shards of the last 24 hours\' busiest minute with the 2 calls it would have, and 16 saves too little');
+    // 8 made: 1 left, which takes 32 to 64: nothing below 20 could get back.
+    expect(night(20, 8).reason).toBe('20 shards kept: 10 could not climb back to the 64 shards of the last 24 hours\' busiest minute with the 1 call it would have');
     // From 30, the scale-down goes as far as the calls allow: 16, not 15.
     const partial = night(30, 7);
     expect(partial.action).toBe('scale-down');
