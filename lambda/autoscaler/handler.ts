@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { alarmsToReset, decide, Decision, demandShards, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger } from './policy';
+import { alarmsToReset, decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger, writtenShards } from './policy';
 import {
   AlarmRole,
   alarmName,
@@ -315,9 +315,10 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
   }
 
   /**
-   * Reads the recent minutes and, when predictive, the same time a week and a day ago (one query
-   * each): the `LEVEL_MINUTES` that end at the clock minute `recent` ends at, and the
-   * `forecastMinutes` that follow them.
+   * Reads the last 24 hours of minutes, whose last `lookbackMinutes` are `recent` and whose
+   * busiest minute of successful writes is `dayPeakShards`; and, when predictive, the same time
+   * a week and a day ago (one query each): the `LEVEL_MINUTES` that end at the clock minute
+   * `recent` ends at, and the `forecastMinutes` that follow them.
    *
    * CloudWatch publishes a minute's datapoints a minute or two after it ends. The last
    * `UNPUBLISHED_MINUTES` minutes, if they have no datapoint yet, are not read as quiet minutes:
@@ -333,7 +334,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     const end = current - unpublished * MINUTE_MS;
     const day = read.minutes.slice(UNPUBLISHED_MINUTES - unpublished, UNPUBLISHED_MINUTES - unpublished + DAY_MINUTES);
     const recent = day.slice(DAY_MINUTES - lookback);
-    const dayPeakShards = day.reduce((max, m) => Math.max(max, demandShards(m)), 0);
+    const dayPeakShards = day.reduce((max, m) => Math.max(max, writtenShards(m)), 0);
     const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {

@@ -62,7 +62,9 @@ export interface PolicyInput {
   readonly calls: number[];
   /**
    * The busiest minute of the last 24 hours up to the latest visible minute, in shards' worth
-   * (`demandShards`): what a scale-down must be able to climb back to (`climbBackShards`).
+   * of successful writes (`writtenShards`): what a scale-down must be able to climb back to
+   * (`climbBackShards`). Successful writes only, so that a storm of retries does not hold
+   * capacity for a day.
    */
   readonly dayPeakShards: number;
 }
@@ -105,6 +107,14 @@ export function demandShards(m: MinuteMetrics): number {
     ? m.incomingBytes * (records / m.incomingRecords)
     : m.incomingBytes;
   return Math.max(bytes / SHARD_BYTES_PER_MINUTE, records / SHARD_RECORDS_PER_MINUTE);
+}
+
+/**
+ * The successful writes of one minute in shards' worth: `demandShards` without the throttled
+ * records, so at most the capacity the stream had then.
+ */
+export function writtenShards(m: MinuteMetrics): number {
+  return Math.max(m.incomingBytes / SHARD_BYTES_PER_MINUTE, m.incomingRecords / SHARD_RECORDS_PER_MINUTE);
 }
 
 /**
@@ -399,7 +409,7 @@ export function scaleUpAt(config: Pick<StreamScalingConfig, 'targetUtilization' 
  * reach `high` shards: ⌈high / 2^calls⌉ (`high` itself without a call).
  */
 export function climbBackShards(high: number, calls: number): number {
-  return calls > 0 ? Math.ceil(high / 2 ** calls - 1e-9) : high;
+  return calls > 0 ? Math.ceil(high / 2 ** calls) : high;
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -556,25 +566,34 @@ export function decide(input: PolicyInput): Decision {
         ? `${n} shards kept: the climb under way wants ${ahead} within ${surge > climbing ? SURGE_LEAD_MINUTES : SCHEDULE_AHEAD_MINUTES} min`
         : `at minShards (${config.minShards})`);
     }
+    // The calls no scale-down spends: scaleUpReserve, or one fewer (never none) when history
+    // expects the new count to last (see `lasting` below).
+    const leastReserve = Math.max(1, config.scaleUpReserve - 1);
+    if (used >= MAX_CALLS_PER_24H - leastReserve) {
+      return none(`${used} calls in the last 24 h: no scale-down spends the last ${leastReserve === 1 ? 'one' : leastReserve}, kept for scaling up`);
+    }
+    if (n <= config.maxShards && sized > Math.floor(n * config.minScaleDownRatio)) {
+      return none(`scale-down ${n} -> ${sized} saves too little to spend a call on`);
+    }
     // A scale-down leaves calls enough to climb back, doubling each time, to the shards the last
-    // 24 hours' busiest minute needed, so that a stream that goes quiet at night does not spend on
-    // its way down the calls its morning needs. Counted: the calls left after this one, and,
-    // when history is trusted, those that age out before it expects more than the new count.
+    // 24 hours' busiest minute of writes needed, so that a stream that goes quiet at night does
+    // not spend on its way down the calls its morning needs. Counted: the calls left after this
+    // one, and, when history is trusted, those that age out UP_AHEAD_MINUTES before history, read
+    // as it was (not levelled down to a quiet today), expects more than the new count.
     const dayHigh = sizedFor(Math.max(input.dayPeakShards, recentPeak));
     let freed = 0;
     if (knownAhead) {
-      const outgrown = history.findIndex((m) => demandShards(m) > sized * config.targetUtilization);
-      const until = input.now - DAY_MS + (outgrown < 0 ? history.length : outgrown) * MINUTE_MS;
-      freed = input.calls.filter((c) => c > input.now - DAY_MS && c <= until).length;
+      const then = input.history[0].after;
+      const outgrown = then.findIndex((m) => demandShards(m) > sized * config.targetUtilization);
+      const lead = Math.max(0, (outgrown < 0 ? then.length : outgrown) - UP_AHEAD_MINUTES);
+      freed = input.calls.filter((c) => c > input.now - DAY_MS && c <= input.now - DAY_MS + lead * MINUTE_MS).length;
     }
     const callsLeft = MAX_CALLS_PER_24H - used - 1 + freed;
     const climbBack = climbBackShards(dayHigh, callsLeft);
     const target = Math.max(sized, climbBack);
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
-      return none(climbBack > sized
-        ? `${n} shards kept: ${sized} could not climb back to the ${dayHigh} shards of the last 24 hours' busiest minute with the ${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have`
-          + (target < n ? `, and ${target} saves too little` : '')
-        : `scale-down ${n} -> ${target} saves too little to spend a call on`);
+      return none(`${n} shards kept: ${sized} could not climb back to the ${dayHigh} shards of the last 24 hours' busiest minute`
+        + ` with the ${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have` + (target < n ? `, and ${target} saves too little` : ''));
     }
     if (config.predictive && shardsFor(farPeak) >= n) {
       return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min${levelNote}: ${n} shards are kept`);
@@ -583,11 +602,9 @@ export function decide(input: PolicyInput): Decision {
     // when history expects the new count to take the whole forecast window. An evening's
     // scale-down then need not wait for the morning's calls to age out; one call, up to 2N, is
     // still there for what history did not foresee.
-    const lasting = knownAhead && sizedFor(farPeak) <= target;
-    const reserve = lasting ? Math.max(1, config.scaleUpReserve - 1) : config.scaleUpReserve;
-    if (used >= MAX_CALLS_PER_24H - reserve) {
-      return none(`${used} calls in the last 24 h: the last ${reserve} ${reserve === 1 ? 'is' : 'are'} kept for scaling up`
-        + (lasting && reserve < config.scaleUpReserve ? ` (one fewer, as history expects ${target} shards to take the next ${config.forecastMinutes} min)` : ''));
+    const lasting = knownAhead && history.length >= config.forecastMinutes && sizedFor(farPeak) <= target;
+    if (!lasting && used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
+      return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} ${config.scaleUpReserve === 1 ? 'is' : 'are'} kept for scaling up`);
     }
     return {
       ...base,

@@ -509,6 +509,81 @@ describe('autoscaler handler', () => {
     expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(15);
   });
 
+  test('the 24 hours end with the last published minute, and no minute before them counts', async () => {
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    const run = async (busy: number, unpublishedFrom?: number) => {
+      kinesisMock.reset();
+      cloudwatchMock.reset();
+      dynamoMock.reset();
+      const { handler } = setup(Array.from({ length: 7 }, (_, i) => NOW - (i + 1) * 30 * MINUTE_MS));
+      streamIs('ACTIVE', 30);
+      kinesisMock.on(UpdateShardCountCommand).resolves({});
+      metricsAt((t) => (t === busy ? 60 : 1), 0, unpublishedFrom);
+      await handler(alarmEvent('ScaleDown'));
+      return kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount;
+    };
+    // All published: the day is the minutes from end - 1440 to end - 1.
+    expect(await run(end - 1440 * MINUTE_MS)).toBe(16);
+    expect(await run(end - 1441 * MINUTE_MS)).toBe(15);
+    // The last 2 not yet published: from end - 1442 to end - 3.
+    expect(await run(end - 1442 * MINUTE_MS, end - 2 * MINUTE_MS)).toBe(16);
+  });
+
+  test('reads every page GetMetricData returns', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    // Each query in two pages: the first half of its minutes, then (with NextToken) the rest. The
+    // last 10 minutes, on the second page of the first query, carry 10 shards' worth; the rest 1.
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
+      const all: Date[] = [];
+      for (let t = new Date(input.StartTime).getTime(); t < new Date(input.EndTime).getTime(); t += MINUTE_MS) all.push(new Date(t));
+      const half = Math.floor(all.length / 2);
+      const page = input.NextToken === 'second' ? all.slice(half) : all.slice(0, half);
+      const bytes = (t: Date) => (t.getTime() >= end - 10 * MINUTE_MS ? 10 : 1) * SHARD_BYTES_PER_MINUTE;
+      return {
+        NextToken: input.NextToken === 'second' ? undefined : 'second',
+        MetricDataResults: input.MetricDataQueries.map((q: any) => ({
+          Id: q.Id,
+          StatusCode: input.NextToken === 'second' ? 'Complete' : 'PartialData',
+          Timestamps: page,
+          Values: page.map((t) => (q.Id === 'bytes' ? bytes(t) : q.Id === 'records' ? bytes(t) / 2048 : 0)),
+        })),
+      };
+    });
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.decision?.recentPeakShards).toBeCloseTo(10);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(8);
+  });
+
+  test('the day\'s busiest minute counts successful writes only, so that a storm of retries does not hold capacity', async () => {
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    const storm = end - 10 * 60 * MINUTE_MS;
+    const { handler } = setup(Array.from({ length: 7 }, (_, i) => NOW - (i + 1) * 30 * MINUTE_MS));
+    streamIs('ACTIVE', 30);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    // 1 shard's worth a minute; 10 hours ago, 10 shards' worth written and 300 shards' worth of
+    // records throttled.
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
+      const start = new Date(input.StartTime).getTime();
+      const timestamps: Date[] = [];
+      for (let t = start; t < new Date(input.EndTime).getTime(); t += MINUTE_MS) timestamps.push(new Date(t));
+      const value = (id: string, t: number) => {
+        const bytes = (t === storm ? 10 : 1) * SHARD_BYTES_PER_MINUTE;
+        return id === 'bytes' ? bytes : id === 'records' ? bytes / 2048 : (t === storm ? 300 * 60_000 : 0);
+      };
+      return {
+        MetricDataResults: input.MetricDataQueries.map((q: any) => ({
+          Id: q.Id, Timestamps: timestamps, Values: timestamps.map((t) => value(q.Id, t.getTime())),
+        })),
+      };
+    });
+    await handler(alarmEvent('ScaleDown'));
+    // Read as demand, the storm would have held the stream at 30 (327 shards to climb back to).
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(15);
+  });
+
   test('minutes CloudWatch has not published yet are left out, not read as quiet; history follows the last published one', async () => {
     const { handler } = setup();
     streamIs('ACTIVE', 16);
