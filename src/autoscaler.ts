@@ -94,8 +94,9 @@ export interface ShardAutoscalingOptions {
    * The ScaleDown alarm fires when writes stay at or below this fraction of capacity for
    * `scaleDownEvaluationMinutes` minutes in a row; the handler then scales down if the peak
    * seen and expected allows a large enough cut, never below what a steady climb (with
-   * `predictive`) or a fast rise (see `scaleUpThreshold`) under way needs. At least 0.01, below
-   * `targetUtilization`.
+   * `predictive`) or a fast rise (see `scaleUpThreshold`) under way needs, nor below the count
+   * from which the calls left in the 24 hours, each at most doubling the stream, climb back to
+   * what the day's busiest minute of writes needed. At least 0.01, below `targetUtilization`.
    *
    * @default 0.6
    */
@@ -160,7 +161,9 @@ export interface ShardAutoscalingOptions {
    * scale-downs may never use, so that the stream can always scale up: 1 to 9. Two calls
    * take a stream from any size to four times it. When `predictive` history expects the
    * smaller count to take the whole forecast window (an evening), a scale-down may use one of
-   * them, but never the last: it then need not wait for the day's calls to age out.
+   * them, but never the last: it then need not wait for the day's calls to age out. Beyond
+   * this reserve, a scale-down also leaves the calls to climb back to what the last 24 hours'
+   * busiest minute of writes needed (see `scaleDownThreshold`).
    *
    * @default 2
    */
