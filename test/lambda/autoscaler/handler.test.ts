@@ -529,6 +529,17 @@ describe('autoscaler handler', () => {
     expect(await run(end - 1442 * MINUTE_MS, end - 2 * MINUTE_MS)).toBe(16);
   });
 
+  test('the lookback ends with the last published minute', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    metricsAt((t) => (t === end - MINUTE_MS ? 10 : 1));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.decision?.recentPeakShards).toBeCloseTo(10);
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)[0].args[0].input.TargetShardCount).toBe(8);
+  });
+
   test('reads every page GetMetricData returns', async () => {
     const { handler } = setup();
     streamIs('ACTIVE', 4);

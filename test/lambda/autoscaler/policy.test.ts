@@ -244,6 +244,16 @@ describe('decide', () => {
     const short = [past(Array.from({ length: 30 }, () => minute(1)), 1)];
     expect(decide(input({ ...base, dayPeakShards: 1, history: short, calls: eight })).reason).toBe('8 calls in the last 24 h: the last 2 are kept for scaling up');
     expect(decide(input({ ...base, dayPeakShards: 1, history: quiet, calls: eight })).action).toBe('scale-down');
+    // The reduced reserve needs history's whole window to fit the count the scale-down goes to:
+    // a minute at 9.5 shards' worth (10 shards at 95%) 200 minutes ahead fits 10 ...
+    const fits = (peak: number) => [past(Array.from({ length: DEFAULT_SCALING.forecastMinutes }, (_, i) => minute(i === 200 ? peak : 1)), 1)];
+    expect(decide(input({ ...base, shards: 20, dayPeakShards: 1, history: fits(9.5), calls: eight })).targetShards).toBe(10);
+    // ... one at 9.6 does not.
+    expect(decide(input({ ...base, shards: 20, dayPeakShards: 1, history: fits(9.6), calls: eight })).action).toBe('none');
+    // ... and the count is the one the climb-back leaves: 16, not 15 (a day's peak of 31 shards, 1 call left).
+    const raised = decide(input({ ...base, dayPeakShards: 29.4, history: fits(15), calls: eight }));
+    expect(raised.action).toBe('scale-down');
+    expect(raised.targetShards).toBe(16);
     // When the peak alone saves too little, the log says so, not the climb-back.
     expect(decide(input({ ...base, shards: 20, level: 13, calls: inWindow })).reason).toBe('scale-down 20 -> 14 saves too little to spend a call on');
   });
