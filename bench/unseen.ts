@@ -95,6 +95,41 @@ function officeHours(name: string, seed: number, peak: number): Trace {
   return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
 }
 
+/**
+ * Two peaks a day, at 9h and 19h (each a bell about two hours wide, to 44 shards' worth), over
+ * 4 shards' worth between them, with bursts on the hour: more moves a day than 10 calls allow.
+ */
+function twoPeaks(name: string, seed: number): Trace {
+  const rand = mulberry32(seed);
+  const shards: number[] = [];
+  for (let t = 0; t < 14 * DAY; t++) {
+    const hour = (t % DAY) / HOUR;
+    const bell = (centre: number) => Math.exp(-((hour - centre) ** 2) / 2);
+    shards.push((4 + 40 * (bell(9) + bell(19))) * noise(rand, 0.07) * (t % HOUR < 2 ? 1.6 : 1));
+  }
+  return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
+}
+
+/**
+ * A trace whose producers stop for 10 minutes every 6 hours 17 minutes and then catch up at
+ * twice the rate for 10 minutes: an unforeseen step that history, on another clock, does not
+ * show.
+ */
+function withOutages(name: string, trace: Trace): Trace {
+  const factor = (t: number) => (t % 377 < 10 ? 0 : t % 377 < 20 ? 2 : 1);
+  return { name, bytes: trace.bytes.map((b, t) => b * factor(t)), records: trace.records.map((r, t) => r * factor(t)) };
+}
+
+/** Six 1-hour jobs a day, every 4 hours from midnight, at 4 times a base of 6 shards' worth. */
+function periodicJobs(name: string, seed: number): Trace {
+  const rand = mulberry32(seed);
+  const shards: number[] = [];
+  for (let t = 0; t < 14 * DAY; t++) {
+    shards.push(6 * noise(rand, 0.05) * ((t % DAY) % (4 * HOUR) < HOUR ? 4 : 1));
+  }
+  return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
+}
+
 function randomWalk(name: string, seed: number, days: number, start: number): Trace {
   const rand = mulberry32(seed);
   let level = start;
@@ -128,6 +163,8 @@ export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
     d('diurnal-deep-trough', 91009, { trough: 0.05, weekend: 0.3 }),
     d('diurnal-no-bursts', 91010, { hourBurst: 0, smallBurst: 0, noiseSd: 0.03 }),
     { trace: officeHours('office-hours-idle-nights', 91011, 30), diurnal: true },
+    { trace: twoPeaks('diurnal-two-peaks', 91012), diurnal: true },
+    { trace: withOutages('diurnal-outages-catch-up', diurnal('diurnal-outages-catch-up', 91013, {})), diurnal: true },
     o(steps('step-x8-at-20h', 92001, 2 * DAY, [[0, 5], [20 * HOUR, 40]])),
     o(steps('step-x3-then-down', 92002, DAY, [[0, 12], [4 * HOUR, 36], [14 * HOUR, 12]])),
     o(steps('spike-x10-30min', 92003, DAY, [[0, 6], [12 * HOUR, 60], [12 * HOUR + 30, 6]])),
@@ -144,6 +181,7 @@ export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
     o(sawtooth('sawtooth-6h-x10', 94002, 6 * HOUR, 5, 10)),
     o(sawtooth('sawtooth-2h-x5', 94003, 2 * HOUR, 8, 5)),
     o(randomWalk('random-walk-3d', 95001, 3, 20)),
+    o(periodicJobs('jobs-6-a-day-x4', 96001)),
   ];
 }
 
