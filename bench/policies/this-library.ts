@@ -12,8 +12,6 @@ import {
   DEFAULT_SCALING,
   MINUTE_MS,
   SCHEDULE_MINUTES,
-  SHARD_BYTES_PER_MINUTE,
-  SHARD_RECORDS_PER_MINUTE,
   StreamScalingConfig,
 } from '../../src/private/autoscaler-config';
 import type { DecisionContext, ProvisionedPolicy } from '../sim';
@@ -39,7 +37,7 @@ function alarmValue(role: AlarmRole, m: policy.MinuteMetrics): number {
   if (role === 'Throttled') {
     return m.throttledRecords;
   }
-  return Math.max(m.incomingBytes / SHARD_BYTES_PER_MINUTE, m.incomingRecords / SHARD_RECORDS_PER_MINUTE);
+  return policy.writtenShards(m);
 }
 
 function breaches(spec: AlarmSpec, value: number): boolean {

@@ -106,15 +106,21 @@ export function demandShards(m: MinuteMetrics): number {
   const bytes = m.incomingRecords > 0
     ? m.incomingBytes * (records / m.incomingRecords)
     : m.incomingBytes;
-  return Math.max(bytes / SHARD_BYTES_PER_MINUTE, records / SHARD_RECORDS_PER_MINUTE);
+  return shardsWorth(bytes, records);
 }
 
 /**
  * The successful writes of one minute in shards' worth: `demandShards` without the throttled
- * records, so at most the capacity the stream had then.
+ * records, so at most the capacity the stream had then. What the ScaleUp and ScaleDown alarms
+ * watch.
  */
 export function writtenShards(m: MinuteMetrics): number {
-  return Math.max(m.incomingBytes / SHARD_BYTES_PER_MINUTE, m.incomingRecords / SHARD_RECORDS_PER_MINUTE);
+  return shardsWorth(m.incomingBytes, m.incomingRecords);
+}
+
+/** A minute's bytes and records in shards' worth: the larger of the two against one shard's capacity. */
+function shardsWorth(bytes: number, records: number): number {
+  return Math.max(bytes / SHARD_BYTES_PER_MINUTE, records / SHARD_RECORDS_PER_MINUTE);
 }
 
 /**
@@ -589,11 +595,12 @@ export function decide(input: PolicyInput): Decision {
       freed = input.calls.filter((c) => c > input.now - DAY_MS && c <= input.now - DAY_MS + lead * MINUTE_MS).length;
     }
     const callsLeft = MAX_CALLS_PER_24H - used - 1 + freed;
+    const callsLeftText = `${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have`;
     const climbBack = climbBackShards(dayHigh, callsLeft);
     const target = Math.max(sized, climbBack);
     if (n <= config.maxShards && target > Math.floor(n * config.minScaleDownRatio)) {
       return none(`${n} shards kept: ${sized} could not climb back to the ${dayHigh} shards of the last 24 hours' busiest minute`
-        + ` with the ${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have` + (target < n ? `, and ${target} saves too little` : ''));
+        + ` with the ${callsLeftText}` + (target < n ? `, and ${target} saves too little` : ''));
     }
     if (config.predictive && shardsFor(farPeak) >= n) {
       return none(`history expects ${farPeak.toFixed(2)} shards' worth within ${config.forecastMinutes} min${levelNote}: ${n} shards are kept`);
@@ -612,7 +619,7 @@ export function decide(input: PolicyInput): Decision {
       targetShards: target,
       reason: `peak ${recentPeak.toFixed(2)} shards' worth in the last ${input.recent.length} min`
         + (forecastPeak > 0 ? `, ${forecastPeak.toFixed(2)} expected${levelNote}` : '')
-        + (target > sized ? ` (not below ${target}: the ${callsLeft} ${callsLeft === 1 ? 'call' : 'calls'} it would have climb back from there to the ${dayHigh} shards of the last 24 hours' busiest minute)` : '')
+        + (target > sized ? ` (not below ${target}: the ${callsLeftText} climb back from there to the ${dayHigh} shards of the last 24 hours' busiest minute)` : '')
         + `: ${n} -> ${target}`,
     };
   }
