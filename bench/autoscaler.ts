@@ -19,6 +19,7 @@ import {
   INITIAL_UTILIZATION,
   INITIAL_WINDOW_MINUTES,
   initialShards,
+  MAX_SHARDS,
   parseUpdatingMinutes,
   PolicyResult,
   PRICES,
@@ -149,7 +150,7 @@ function readmeFor(sections: { trace: Trace; table: string }[], options: CliOpti
     'Writes beyond a minute\'s capacity (1 MiB/s and 1,000 records/s per shard) are throttled.',
     '',
     '- Initial shards of the adaptive policies (this-library, aws-samples, substation, scaling-utils): '
-      + `ceil(peak demand of the first ${INITIAL_WINDOW_MINUTES} minutes / ${INITIAL_UTILIZATION}), at least 1.`,
+      + `ceil(peak demand of the first ${INITIAL_WINDOW_MINUTES} minutes / ${INITIAL_UTILIZATION}), at least 1 and at most ${MAX_SHARDS}.`,
     '- this-library: `decide()` from `lambda/autoscaler/policy.ts` with `DEFAULT_SCALING` '
       + `(target ${DEFAULT_SCALING.targetUtilization}, up ${DEFAULT_SCALING.scaleUpThreshold} checked from ${DEFAULT_SCALING.scaleUpAlarmThreshold}, `
       + `down ${DEFAULT_SCALING.scaleDownThreshold} for ${DEFAULT_SCALING.scaleDownMinutes} min, lookback ${DEFAULT_SCALING.lookbackMinutes} min, `
@@ -158,7 +159,7 @@ function readmeFor(sections: { trace: Trace; table: string }[], options: CliOpti
     '- aws-samples: 2N at >= 75% in 5 of 5 five-minute periods, ceil(N/2) at < 25% in 57 of 60.',
     '- substation: floor(N*f) at >= 70% for 5 of 5 minutes, ceil(N/f) at <= 35% for 60 of 60; f = 2/1.75/1.5/1.25.',
     '- scaling-utils: N+1 when >= 5 of the last 15 minutes are > 75% (every 15 min at most), N-1 when all 15 are < 25% (every 60 min at most).',
-    '- static-peak: the peak minute\'s demand rounded up, all the time.',
+    `- static-peak: the peak minute's demand rounded up (at most ${MAX_SHARDS}), all the time.`,
     '- lower-bound: each minute exactly its demand rounded up, no API limits; its ops are the minute-to-minute changes (informational).',
     `- on-demand: capacity max(4, 2 x the previous 30 days' peak minute) shards' worth; billed $${PRICES.onDemandStreamHourUsd}/stream-hour `
       + `+ $${PRICES.onDemandPerGbUsd}/GB, records rounded up to 1 KB. **Its shard-hours and ops are reported as 0: it has no shards to count.**`,

@@ -168,11 +168,19 @@ export function maxInWindow(minutes: readonly number[], window = DAY_MINUTES): n
   return best;
 }
 
-/** The initial shard count of every adaptive provisioned policy. */
+/**
+ * The initial shard count of every adaptive provisioned policy, within [MIN_SHARDS, MAX_SHARDS]
+ * (a trace beyond MAX_SHARDS' worth throttles what no stream here could take).
+ */
 export function initialShards(trace: Trace): number {
   const demand = traceDemand(trace).slice(0, INITIAL_WINDOW_MINUTES);
   const peak = demand.reduce((max, d) => Math.max(max, d), 0);
-  return Math.max(MIN_SHARDS, ceilShards(peak / INITIAL_UTILIZATION));
+  return boundedShards(peak / INITIAL_UTILIZATION);
+}
+
+/** `shardsWorth` rounded up to whole shards, within [MIN_SHARDS, MAX_SHARDS]. */
+function boundedShards(shardsWorth: number): number {
+  return Math.min(MAX_SHARDS, Math.max(MIN_SHARDS, ceilShards(shardsWorth)));
 }
 
 export type StreamStatus = 'ACTIVE' | 'UPDATING';
@@ -447,10 +455,10 @@ export function fixedCapacityRun(trace: Trace, capacity: number[]): SimRun {
   };
 }
 
-/** The peak minute's demand, rounded up, all the time. */
+/** The peak minute's demand, rounded up (at most MAX_SHARDS), all the time. */
 export function simulateStaticPeak(trace: Trace): SimRun {
   const peak = traceDemand(trace).reduce((max, d) => Math.max(max, d), 0);
-  return simulateProvisioned(trace, undefined, { initialShards: Math.max(MIN_SHARDS, ceilShards(peak)) });
+  return simulateProvisioned(trace, undefined, { initialShards: boundedShards(peak) });
 }
 
 /**

@@ -218,6 +218,14 @@ describe('cost', () => {
     expect(initialShards(trace(bytes, Array(40).fill(1)))).toBe(10);
     expect(initialShards(trace([0], [0]))).toBe(1);
   });
+
+  test('a trace beyond 10,000 shards\' worth starts at 10,000, and static-peak holds 10,000 and throttles the rest', () => {
+    const huge = trace([12_000 * SBPM, 20_000 * SBPM], [1, 1]);
+    expect(initialShards(huge)).toBe(10_000);
+    const run = simulateStaticPeak(huge);
+    expect(run.capacity).toEqual([10_000, 10_000]);
+    expect(run.result.throttledPct).toBeCloseTo((100 * (2_000 / 12_000 + 10_000 / 20_000)) / 2, 6);
+  });
 });
 
 describe('parseUpdatingMinutes', () => {
