@@ -103,8 +103,9 @@ export interface ShardAutoscalingOptions {
   readonly scaleDownThreshold?: number;
 
   /**
-   * Minutes in a row at or below `scaleDownThreshold` before the ScaleDown alarm fires:
-   * 1 to 1,440.
+   * Minutes in a row at or below `scaleDownThreshold` before the ScaleDown alarm fires; also the
+   * minutes a scale-down waits after any UpdateShardCount call, so that it is judged on minutes
+   * the current shard count served: 1 to 1,440.
    *
    * @default 15
    */
