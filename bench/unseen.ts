@@ -3,11 +3,13 @@
  * built-in ones. Runs every policy on each and prints, per trace, this library's throttled % and
  * shard-hours (as a share of static-peak) next to each anchor's throttled %.
  *
- *   npx ts-node --project bench/tsconfig.json bench/unseen.ts [--only NAME_PART] [--overrides JSON] [--days N]
+ *   npx ts-node --project bench/tsconfig.json bench/unseen.ts [--only NAME_PART] [--overrides JSON] [--days N] [--reseed K]
  *
  * --overrides takes settings for this library (as in bench/tune.ts), to compare a variant.
  * --days keeps only the first N days of each trace: how the policies do on a stream's first
  * days, before a week of history exists, and against a static-peak of those days only.
+ * --reseed K (1 or more) draws the same shapes with other noise and bursts: how much of a
+ * trace's result is its draw.
  * The numbers are measured, never asserted.
  */
 import { optimumShardHours } from './optimum';
@@ -141,8 +143,13 @@ function randomWalk(name: string, seed: number, days: number, start: number): Tr
   return fromShards(name, shards, TEXTURE.recordBytes, TEXTURE.dominant, rand);
 }
 
-/** The unseen traces; `diurnal` marks those the 60%-of-static-peak target applies to. */
-export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
+/**
+ * The unseen traces; `diurnal` marks those the 60%-of-static-peak target applies to. `reseed`
+ * other than 0 draws the same shapes with other noise and bursts (every seed moved by
+ * `reseed` × 1,000,003), to see how much a trace's numbers owe to its draw.
+ */
+export function unseenTraces(reseed = 0): { trace: Trace; diurnal: boolean }[] {
+  const reseeded = (s: number) => s + reseed * 1_000_003;
   const d = (name: string, seed: number, shape: Partial<DiurnalShape>) => ({ trace: diurnal(name, seed, shape), diurnal: true });
   const o = (t: Trace) => ({ trace: t, diurnal: false });
   const steps = (name: string, seed: number, minutes: number, levels: [number, number][]) =>
@@ -152,36 +159,36 @@ export function unseenTraces(): { trace: Trace; diurnal: boolean }[] {
   const sawtooth = (name: string, seed: number, period: number, base: number, factor: number) =>
     sawtoothTrace(name, seed, DAY, period, base, factor, { noiseSd: 0.03, ...TEXTURE });
   return [
-    d('diurnal-small-peak6', 91001, { peak: 6 }),
-    d('diurnal-peak15', 91002, { peak: 15 }),
-    d('diurnal-peak150', 91003, { peak: 150 }),
-    d('diurnal-peak900', 91004, { peak: 900 }),
-    d('diurnal-noon-sat-start', 91005, { peakHour: 12, firstDay: 5 }),
-    d('diurnal-noisy-drift', 91006, { noiseSd: 0.15, dailyDrift: 0.1 }),
-    d('diurnal-big-hourly-jobs', 91007, { hourBurst: 2, hourBurstMinutes: 1, smallBurst: 0 }),
-    d('diurnal-5min-jobs', 91008, { hourBurst: 0.5, smallBurst: 0.4, smallEvery: 5 }),
-    d('diurnal-deep-trough', 91009, { trough: 0.05, weekend: 0.3 }),
-    d('diurnal-no-bursts', 91010, { hourBurst: 0, smallBurst: 0, noiseSd: 0.03 }),
-    { trace: officeHours('office-hours-idle-nights', 91011, 30), diurnal: true },
-    { trace: twoPeaks('diurnal-two-peaks', 91012), diurnal: true },
-    { trace: withOutages('diurnal-outages-catch-up', diurnal('diurnal-outages-catch-up', 91013, {})), diurnal: true },
-    o(steps('step-x8-at-20h', 92001, 2 * DAY, [[0, 5], [20 * HOUR, 40]])),
-    o(steps('step-x3-then-down', 92002, DAY, [[0, 12], [4 * HOUR, 36], [14 * HOUR, 12]])),
-    o(steps('spike-x10-30min', 92003, DAY, [[0, 6], [12 * HOUR, 60], [12 * HOUR + 30, 6]])),
-    o(steps('spike-x3-daily', 92004, 3 * DAY, [
+    d('diurnal-small-peak6', reseeded(91001), { peak: 6 }),
+    d('diurnal-peak15', reseeded(91002), { peak: 15 }),
+    d('diurnal-peak150', reseeded(91003), { peak: 150 }),
+    d('diurnal-peak900', reseeded(91004), { peak: 900 }),
+    d('diurnal-noon-sat-start', reseeded(91005), { peakHour: 12, firstDay: 5 }),
+    d('diurnal-noisy-drift', reseeded(91006), { noiseSd: 0.15, dailyDrift: 0.1 }),
+    d('diurnal-big-hourly-jobs', reseeded(91007), { hourBurst: 2, hourBurstMinutes: 1, smallBurst: 0 }),
+    d('diurnal-5min-jobs', reseeded(91008), { hourBurst: 0.5, smallBurst: 0.4, smallEvery: 5 }),
+    d('diurnal-deep-trough', reseeded(91009), { trough: 0.05, weekend: 0.3 }),
+    d('diurnal-no-bursts', reseeded(91010), { hourBurst: 0, smallBurst: 0, noiseSd: 0.03 }),
+    { trace: officeHours('office-hours-idle-nights', reseeded(91011), 30), diurnal: true },
+    { trace: twoPeaks('diurnal-two-peaks', reseeded(91012)), diurnal: true },
+    { trace: withOutages('diurnal-outages-catch-up', diurnal('diurnal-outages-catch-up', reseeded(91013), {})), diurnal: true },
+    o(steps('step-x8-at-20h', reseeded(92001), 2 * DAY, [[0, 5], [20 * HOUR, 40]])),
+    o(steps('step-x3-then-down', reseeded(92002), DAY, [[0, 12], [4 * HOUR, 36], [14 * HOUR, 12]])),
+    o(steps('spike-x10-30min', reseeded(92003), DAY, [[0, 6], [12 * HOUR, 60], [12 * HOUR + 30, 6]])),
+    o(steps('spike-x3-daily', reseeded(92004), 3 * DAY, [
       [0, 10], [9 * HOUR, 30], [10 * HOUR, 10], [DAY + 9 * HOUR, 30], [DAY + 10 * HOUR, 10], [2 * DAY + 9 * HOUR, 30], [2 * DAY + 10 * HOUR, 10],
     ])),
-    o(ramp('ramp-1h-x5', 93001, 8, 5, 2 * HOUR, HOUR, 3 * HOUR)),
-    o(ramp('ramp-12h-x20', 93002, 3, 20, 2 * HOUR, 12 * HOUR, 4 * HOUR)),
-    o(ramp('ramp-down-6h', 93003, 60, 0.1, 2 * HOUR, 6 * HOUR, 4 * HOUR)),
-    o(ramp('ramp-20m-x3', 93004, 10, 3, 2 * HOUR, 20, 2 * HOUR)),
-    o(ramp('ramp-30m-x10', 93005, 4, 10, 2 * HOUR, 30, 3 * HOUR)),
-    o(rampTrace('ramp-4h-x8-noisy', 93006, 8, 8, 2 * HOUR, 4 * HOUR, 2 * HOUR, { noiseSd: 0.12, ...TEXTURE })),
-    o(sawtooth('sawtooth-1h', 94001, HOUR, 10, 4)),
-    o(sawtooth('sawtooth-6h-x10', 94002, 6 * HOUR, 5, 10)),
-    o(sawtooth('sawtooth-2h-x5', 94003, 2 * HOUR, 8, 5)),
-    o(randomWalk('random-walk-3d', 95001, 3, 20)),
-    o(periodicJobs('jobs-6-a-day-x4', 96001)),
+    o(ramp('ramp-1h-x5', reseeded(93001), 8, 5, 2 * HOUR, HOUR, 3 * HOUR)),
+    o(ramp('ramp-12h-x20', reseeded(93002), 3, 20, 2 * HOUR, 12 * HOUR, 4 * HOUR)),
+    o(ramp('ramp-down-6h', reseeded(93003), 60, 0.1, 2 * HOUR, 6 * HOUR, 4 * HOUR)),
+    o(ramp('ramp-20m-x3', reseeded(93004), 10, 3, 2 * HOUR, 20, 2 * HOUR)),
+    o(ramp('ramp-30m-x10', reseeded(93005), 4, 10, 2 * HOUR, 30, 3 * HOUR)),
+    o(rampTrace('ramp-4h-x8-noisy', reseeded(93006), 8, 8, 2 * HOUR, 4 * HOUR, 2 * HOUR, { noiseSd: 0.12, ...TEXTURE })),
+    o(sawtooth('sawtooth-1h', reseeded(94001), HOUR, 10, 4)),
+    o(sawtooth('sawtooth-6h-x10', reseeded(94002), 6 * HOUR, 5, 10)),
+    o(sawtooth('sawtooth-2h-x5', reseeded(94003), 2 * HOUR, 8, 5)),
+    o(randomWalk('random-walk-3d', reseeded(95001), 3, 20)),
+    o(periodicJobs('jobs-6-a-day-x4', reseeded(96001))),
   ];
 }
 
@@ -215,11 +222,11 @@ export function firstDays(trace: Trace, days: number): Trace {
 
 /**
  * Runs every policy on the unseen traces whose name contains `only` (all by default), cut to
- * their first `days` days if given.
+ * their first `days` days if given, drawn with `reseed` (see `unseenTraces`).
  */
-export function unseenRows(only?: string, overrides?: object, days?: number): UnseenRow[] {
+export function unseenRows(only?: string, overrides?: object, days?: number, reseed = 0): UnseenRow[] {
   const rows: UnseenRow[] = [];
-  for (const { trace: full, diurnal: isDiurnal } of unseenTraces()) {
+  for (const { trace: full, diurnal: isDiurnal } of unseenTraces(reseed)) {
     if (only && !full.name.includes(only)) {
       continue;
     }
@@ -262,6 +269,15 @@ export function parseDays(value: string | undefined): number {
   return days;
 }
 
+/** The value of --reseed: a whole number, 0 or more (0 draws the traces as committed). */
+export function parseReseed(value: string | undefined): number {
+  const reseed = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isInteger(reseed) || reseed < 0) {
+    throw new Error(`--reseed takes a whole number, 0 or more; got ${value ?? 'nothing'}`);
+  }
+  return reseed;
+}
+
 /** A percentage with 4 decimals; "<0.0001" for one above 0 that would print as 0. */
 function pct(value: number): string {
   return value > 0 && value < 0.00005 ? '<0.0001' : value.toFixed(4);
@@ -271,9 +287,10 @@ function main(argv: string[]): void {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const overrides = argv.includes('--overrides') ? JSON.parse(argv[argv.indexOf('--overrides') + 1]) : undefined;
   const days = argv.includes('--days') ? parseDays(argv[argv.indexOf('--days') + 1]) : undefined;
+  const reseed = argv.includes('--reseed') ? parseReseed(argv[argv.indexOf('--reseed') + 1]) : 0;
   console.log('| trace | this-library throttled % | shard-hours, % of static-peak | lower-bound, % of static-peak | perfect-foresight staircase, % of static-peak | aws-samples | substation | scaling-utils | on-demand | targets missed |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const r of unseenRows(only, overrides, days)) {
+  for (const r of unseenRows(only, overrides, days, reseed)) {
     console.log(`| ${r.trace} | ${pct(r.throttledPct)} | ${r.sharePct.toFixed(1)}${r.diurnal ? '' : ' (no target)'} | ${r.lowerBoundSharePct.toFixed(1)} | ${r.optimumSharePct.toFixed(1)} | `
       + [...ANCHORS, 'on-demand' as const].map((a) => pct(r.anchors[a])).join(' | ')
       + ` | ${r.misses.join(', ') || '-'} |`);

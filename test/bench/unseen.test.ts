@@ -1,5 +1,5 @@
 import { traceDemand } from '../../bench/sim';
-import { firstDays, parseDays, unseenRows, unseenTraces } from '../../bench/unseen';
+import { firstDays, parseDays, parseReseed, unseenRows, unseenTraces } from '../../bench/unseen';
 
 describe('unseen traces', () => {
   const traces = unseenTraces();
@@ -9,6 +9,27 @@ describe('unseen traces', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names).not.toContain('diurnal-2w');
     expect(unseenTraces().map((t) => t.trace.bytes.slice(0, 50))).toEqual(traces.map((t) => t.trace.bytes.slice(0, 50)));
+  });
+
+  test('reseed draws the same shapes with other noise: same names, kinds and lengths, other minutes', () => {
+    expect(unseenTraces(0).map((t) => t.trace.bytes.slice(0, 50))).toEqual(traces.map((t) => t.trace.bytes.slice(0, 50)));
+    const other = unseenTraces(1);
+    expect(other.map((t) => [t.trace.name, t.diurnal, t.trace.bytes.length]))
+      .toEqual(traces.map((t) => [t.trace.name, t.diurnal, t.trace.bytes.length]));
+    other.forEach((t, i) => expect(t.trace.bytes).not.toEqual(traces[i].trace.bytes));
+    // The step still jumps when it says.
+    const step = traceDemand(other.find((u) => u.trace.name === 'step-x8-at-20h')!.trace);
+    expect(step[20 * 60 - 1]).toBeLessThan(7);
+    expect(step[20 * 60]).toBeGreaterThan(30);
+    expect(unseenRows('ramp-1h-x5', undefined, undefined, 1)[0].throttledPct).not.toBe(unseenRows('ramp-1h-x5')[0].throttledPct);
+  });
+
+  test('parseReseed takes a whole number, 0 or more, and names the bad value otherwise', () => {
+    expect(parseReseed('0')).toBe(0);
+    expect(parseReseed('3')).toBe(3);
+    for (const bad of ['-1', '1.5', 'one', '', undefined]) {
+      expect(() => parseReseed(bad)).toThrow(`--reseed takes a whole number, 0 or more; got ${bad === undefined ? 'nothing' : bad}`);
+    }
   });
 
   test('diurnal traces are two weeks long and reach the peak they are named for', () => {
