@@ -443,8 +443,9 @@ function clamp(value: number, min: number, max: number): number {
  *   quiet at night keeps the calls its morning needs.
  * - When predictive, no scale-down while history says the forecast window will need the
  *   current shards again: the call would be spent twice, down and straight back up.
- * - No scale-down within `scaleDownMinutes` of the last call, so that it is judged on minutes the
- *   current count served.
+ * - No scale-down within `scaleDownMinutes` of the last call (a stream above maxShards excepted):
+ *   the ScaleDown alarm, rewritten for the new count, judges that many minutes at once, and
+ *   right after a call most of them were served by the old count.
  * - Without history, or when today runs at `LEVEL_ABOVE` times history's level or more (or
  *   history was quiet) and is still rising (`isRising`), a scale-up is at least
  *   N / minScaleDownRatio: history does not say how far the rise will go.
@@ -574,16 +575,17 @@ export function decide(input: PolicyInput): Decision {
         ? `${n} shards kept: the climb under way wants ${ahead} within ${surge > climbing ? SURGE_LEAD_MINUTES : SCHEDULE_AHEAD_MINUTES} min`
         : `at minShards (${config.minShards})`);
     }
-    // No scale-down within scaleDownMinutes of the last call (one recorded ahead of `now` counts
-    // as just made): the ScaleDown alarm, rewritten for the new count, judges that many minutes,
-    // some of them served by the old count. After a scale-up by half again, minutes that ran at
-    // 90% of the old count run at 60% of the new one, and a rise whose pace (`surgePeak`) called
-    // for the shards may not read as one two minutes later: the call would be undone while
-    // demand is still climbing. A scale-down is judged on minutes the current count served.
-    const sinceCall = Math.floor((input.now - Math.max(...input.calls, -Infinity)) / MINUTE_MS);
+    // No scale-down within scaleDownMinutes of the last call (calls after `now`, which only a
+    // skewed clock or an edited table could record, are not counted, as in `callsInWindow`): the
+    // ScaleDown alarm, rewritten for the new count, judges that many minutes at once, and right
+    // after a call most of them were served by the old count. After a scale-up by half again,
+    // minutes that ran at 90% of the old count run at 60% of the new one, and a rise whose pace
+    // (`surgePeak`) called for the shards may not read as one two minutes later: the call would
+    // be undone while demand is still climbing.
+    const sinceCall = Math.floor((input.now - Math.max(...input.calls.filter((c) => c <= input.now), -Infinity)) / MINUTE_MS);
     if (n <= config.maxShards && sinceCall < config.scaleDownMinutes) {
       return none(`${n} shards kept: the last UpdateShardCount call was ${sinceCall} min ago, `
-        + `and a scale-down waits until the ${config.scaleDownMinutes} min the ScaleDown alarm judges all follow it`);
+        + `and a scale-down waits ${config.scaleDownMinutes} min after a call, the minutes the ScaleDown alarm judges`);
     }
     // The calls no scale-down spends: scaleUpReserve, or one fewer (never none) when history
     // expects the new count to last (see `lasting` below).

@@ -159,7 +159,7 @@ describe('decide', () => {
     expect(decide(input({ recent: [minute(100)], calls: old })).action).toBe('scale-up');
   });
 
-  test('waits scaleDownMinutes after the last call before a scale-down, so that the minutes judged were all served by the current count', () => {
+  test('waits scaleDownMinutes after the last call before a scale-down, the minutes the ScaleDown alarm judges', () => {
     const { scaleDownMinutes } = DEFAULT_SCALING;
     // A scale-up from 10 to 15 shards a moment ago; demand at 8 shards' worth, which 9 shards take.
     const after = (minutes: number, extra: Partial<PolicyInput> = {}) =>
@@ -167,15 +167,18 @@ describe('decide', () => {
     const held = after(2);
     expect(held.action).toBe('none');
     expect(held.targetShards).toBe(15);
-    expect(held.reason).toBe(`15 shards kept: the last UpdateShardCount call was 2 min ago, and a scale-down waits until the ${scaleDownMinutes} min the ScaleDown alarm judges all follow it`);
+    expect(held.reason).toBe(`15 shards kept: the last UpdateShardCount call was 2 min ago, and a scale-down waits ${scaleDownMinutes} min after a call, the minutes the ScaleDown alarm judges`);
     expect(after(scaleDownMinutes - 1).action).toBe('none');
+    expect(after(scaleDownMinutes - 0.5).action).toBe('none');
     // From scaleDownMinutes on, the same minutes make the cut.
     expect(after(scaleDownMinutes)).toMatchObject({ action: 'scale-down', targetShards: 9 });
     // The last call counts, not the first; a call older than 24 h, or none, holds nothing.
     expect(decide(input({ shards: 15, level: 8, calls: [NOW - 120 * MINUTE_MS, NOW - 3 * MINUTE_MS] })).action).toBe('none');
     expect(decide(input({ shards: 15, level: 8, calls: [NOW - DAY_MS - 3 * MINUTE_MS] })).action).toBe('scale-down');
-    // A call recorded a little ahead of this invocation's clock counts as just made.
-    expect(decide(input({ shards: 15, level: 8, calls: [NOW + MINUTE_MS] })).action).toBe('none');
+    // A call recorded after this invocation's clock (a skewed clock, an edited table) is not
+    // counted, as in the 24-hour budget; the one before it is.
+    expect(decide(input({ shards: 15, level: 8, calls: [NOW + 60 * MINUTE_MS] })).action).toBe('scale-down');
+    expect(decide(input({ shards: 15, level: 8, calls: [NOW - 3 * MINUTE_MS, NOW + 60 * MINUTE_MS] })).reason).toMatch(/call was 3 min ago/);
     // It follows scaleDownMinutes.
     expect(after(4, { config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, scaleDownMinutes: 5 } }).action).toBe('none');
     expect(after(5, { config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, scaleDownMinutes: 5 } }).action).toBe('scale-down');
