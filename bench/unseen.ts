@@ -8,7 +8,7 @@
  * --overrides takes settings for this library (as in bench/tune.ts), to compare a variant.
  * --days keeps only the first N days of each trace: how the policies do on a stream's first
  * days, before a week of history exists, and against a static-peak of those days only.
- * --reseed K (1 or more) draws the same shapes with other noise and bursts: how much of a
+ * --reseed K (1 to MAX_RESEED) draws the same shapes with other noise and bursts: how much of a
  * trace's result is its draw.
  * The numbers are measured, never asserted.
  */
@@ -269,11 +269,17 @@ export function parseDays(value: string | undefined): number {
   return days;
 }
 
-/** The value of --reseed: a whole number, 0 or more (0 draws the traces as committed). */
+/**
+ * The largest --reseed: every seed moved by it stays below 2^32, where the generator's seeds wrap
+ * (2^32 would draw the committed traces again, and larger values merge seeds).
+ */
+export const MAX_RESEED = 4294;
+
+/** The value of --reseed: a whole number from 0 (the traces as committed) to MAX_RESEED. */
 export function parseReseed(value: string | undefined): number {
   const reseed = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isInteger(reseed) || reseed < 0) {
-    throw new Error(`--reseed takes a whole number, 0 or more; got ${value ?? 'nothing'}`);
+  if (value === undefined || value.trim() === '' || !Number.isInteger(reseed) || reseed < 0 || reseed > MAX_RESEED) {
+    throw new Error(`--reseed takes a whole number from 0 to ${MAX_RESEED}; got ${value ?? 'nothing'}`);
   }
   return reseed;
 }

@@ -1,5 +1,5 @@
 import { traceDemand } from '../../bench/sim';
-import { firstDays, parseDays, parseReseed, unseenRows, unseenTraces } from '../../bench/unseen';
+import { firstDays, MAX_RESEED, parseDays, parseReseed, unseenRows, unseenTraces } from '../../bench/unseen';
 
 describe('unseen traces', () => {
   const traces = unseenTraces();
@@ -24,12 +24,16 @@ describe('unseen traces', () => {
     expect(unseenRows('ramp-1h-x5', undefined, undefined, 1)[0].throttledPct).not.toBe(unseenRows('ramp-1h-x5')[0].throttledPct);
   });
 
-  test('parseReseed takes a whole number, 0 or more, and names the bad value otherwise', () => {
+  test('parseReseed takes a whole number from 0 to MAX_RESEED, and names the bad value otherwise', () => {
     expect(parseReseed('0')).toBe(0);
     expect(parseReseed('3')).toBe(3);
-    for (const bad of ['-1', '1.5', 'one', '', undefined]) {
-      expect(() => parseReseed(bad)).toThrow(`--reseed takes a whole number, 0 or more; got ${bad === undefined ? 'nothing' : bad}`);
+    expect(parseReseed(String(MAX_RESEED))).toBe(MAX_RESEED);
+    for (const bad of ['-1', '1.5', 'one', '', String(MAX_RESEED + 1), String(2 ** 32), undefined]) {
+      expect(() => parseReseed(bad)).toThrow(`--reseed takes a whole number from 0 to ${MAX_RESEED}; got ${bad === undefined ? 'nothing' : bad}`);
     }
+    // Every seed moved by MAX_RESEED stays below 2^32, where the generator's seeds wrap.
+    expect(96001 + MAX_RESEED * 1_000_003).toBeLessThan(2 ** 32);
+    expect(91001 + (MAX_RESEED + 1) * 1_000_003).toBeGreaterThan(2 ** 32);
   });
 
   test('diurnal traces are two weeks long and reach the peak they are named for', () => {
