@@ -104,8 +104,9 @@ export interface ShardAutoscalingOptions {
 
   /**
    * Minutes in a row at or below `scaleDownThreshold` before the ScaleDown alarm fires; also the
-   * minutes a scale-down waits after any UpdateShardCount call, so that it is judged on minutes
-   * the current shard count served: 1 to 1,440.
+   * minutes a scale-down waits after an UpdateShardCount call (unless the stream is above
+   * `maxShards`), since right after a call most of the minutes the alarm judges were served by
+   * the old shard count: 1 to 1,440.
    *
    * @default 15
    */
