@@ -121,7 +121,7 @@ export class ThisLibraryPolicy implements ProvisionedPolicy {
       recent: ctx.visible(t - 1 - lookbackMinutes, t - 1),
       history,
       calls: ctx.calls.map((c) => c * MINUTE_MS),
-      dayPeakShards: ctx.visible(t - 1 - DAY_MS / MINUTE_MS, t - 1).reduce((max, m) => Math.max(max, policy.writtenShards(m)), 0),
+      dayPeakShards: policy.peakWrittenShards(ctx.visible(t - 1 - DAY_MS / MINUTE_MS, t - 1)),
     };
     const decision = policy.decide(input);
     if (decision.action === 'none') {

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
-import { alarmsToReset, decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, Trigger, writtenShards } from './policy';
+import { alarmsToReset, decide, Decision, HistoryWindow, LEVEL_MINUTES, MinuteMetrics, peakWrittenShards, Trigger } from './policy';
 import {
   AlarmRole,
   alarmName,
@@ -334,7 +334,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     const end = current - unpublished * MINUTE_MS;
     const day = read.minutes.slice(UNPUBLISHED_MINUTES - unpublished, UNPUBLISHED_MINUTES - unpublished + DAY_MINUTES);
     const recent = day.slice(DAY_MINUTES - lookback);
-    const dayPeakShards = day.reduce((max, m) => Math.max(max, writtenShards(m)), 0);
+    const dayPeakShards = peakWrittenShards(day);
     const history: HistoryWindow[] = [];
     if (config.predictive) {
       for (const offset of [7 * DAY_MS, DAY_MS]) {

@@ -118,6 +118,14 @@ export function writtenShards(m: MinuteMetrics): number {
   return shardsWorth(m.incomingBytes, m.incomingRecords);
 }
 
+/**
+ * The busiest of `minutes` in shards' worth of successful writes (`writtenShards`), 0 for none:
+ * `PolicyInput.dayPeakShards` over the last 24 hours, as the handler and the benchmark read it.
+ */
+export function peakWrittenShards(minutes: MinuteMetrics[]): number {
+  return minutes.reduce((max, m) => Math.max(max, writtenShards(m)), 0);
+}
+
 /** A minute's bytes and records in shards' worth: the larger of the two against one shard's capacity. */
 function shardsWorth(bytes: number, records: number): number {
   return Math.max(bytes / SHARD_BYTES_PER_MINUTE, records / SHARD_RECORDS_PER_MINUTE);

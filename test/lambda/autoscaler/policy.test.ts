@@ -1,7 +1,7 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, climbBackShards, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising,
   LEVEL_BELOW,
-  LEVEL_MINUTES, LEVELLED_HALF_MINUTES, levelledHistory, MinuteMetrics, PolicyInput, RISING, scaleUpAt, shouldResetAlarm,
+  LEVEL_MINUTES, LEVELLED_HALF_MINUTES, levelledHistory, MinuteMetrics, peakWrittenShards, PolicyInput, RISING, scaleUpAt, shouldResetAlarm,
   SIZE_AHEAD_MINUTES, steadyTrendPeak, SURGE_GROUP_MINUTES, SURGE_LEAD_MINUTES, surgePeak, trendPeak, UP_AHEAD_MINUTES, writtenShards,
 } from '../../../lambda/autoscaler/policy';
 import {
@@ -291,6 +291,10 @@ describe('decide', () => {
     const m = { incomingBytes: SHARD_BYTES_PER_MINUTE, incomingRecords: 1000, throttledRecords: 300 * SHARD_RECORDS_PER_MINUTE };
     expect(writtenShards(m)).toBeCloseTo(1);
     expect(demandShards(m)).toBeGreaterThan(300);
+    // The busiest minute of successful writes: the retry storm's minute counts as 1, not 300.
+    expect(peakWrittenShards([minute(2), m, minute(3), minute(0.5)])).toBeCloseTo(3);
+    expect(peakWrittenShards([m])).toBeCloseTo(1);
+    expect(peakWrittenShards([])).toBe(0);
   });
 
   test('a scale-down leaves calls enough to climb back to the last 24 hours\' busiest minute', () => {
