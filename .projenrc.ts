@@ -153,4 +153,10 @@ project.addTask('bench:unseen', {
   receiveArgs: true,
 });
 
+project.addTask('bench:bursty', {
+  description: 'Run the autoscaler benchmark on random diurnal traces with heavy bursts; prints a table and a summary',
+  exec: 'ts-node --project bench/tsconfig.json bench/bursty.ts',
+  receiveArgs: true,
+});
+
 project.synth();

@@ -23,11 +23,15 @@ const DAY = 24 * HOUR;
 /** Bytes decide, with 2 KB records. */
 const TEXTURE = { recordBytes: 2048, dominant: 'bytes' } as const;
 
-interface DiurnalShape {
+/** A diurnal trace's shape (see `diurnal`); bench/bursty.ts draws them at random. */
+export interface DiurnalShape {
   readonly days: number;
+  /** The top of the daily curve, in shards' worth, before bursts, noise and drift. */
   readonly peak: number;
+  /** The bottom of the daily curve, as a share of `peak`. */
   readonly trough: number;
   readonly peakHour: number;
+  /** Weekend traffic as a share of a weekday's. */
   readonly weekend: number;
   /** Day of the week of the first day (0 = Monday). */
   readonly firstDay: number;
@@ -42,7 +46,13 @@ interface DiurnalShape {
   readonly dailyDrift: number;
 }
 
-function diurnal(name: string, seed: number, shape: Partial<DiurnalShape>): Trace {
+/**
+ * Two weeks (by default) of traffic that follows a cosine from `trough` to `peak` each day, lower
+ * at weekends, with per-minute noise, bursts on the hour and every `smallEvery` minutes, and a
+ * day-to-day drift. Defaults for what `shape` leaves out are those of the built-in diurnal trace's
+ * kind.
+ */
+export function diurnal(name: string, seed: number, shape: Partial<DiurnalShape>): Trace {
   const s: DiurnalShape = {
     days: 14,
     peak: 40,
