@@ -1,12 +1,13 @@
 /**
  * Diurnal traffic as bursty as the issue says real traffic is: random draws of the unseen set's
  * diurnal shape (bench/unseen.ts), 10 to 400 shards' worth at the peak, troughs of 10% to 40%,
- * bursts on the hour of +50% to +300% for 1 to 5 minutes and on the quarter hour of up to half
- * that for a minute, with other peak hours, weekends, noise (3% to 12% a minute) and drift. Runs
- * every policy on each draw and prints this library's throttled % and shard-hours (as a share of
+ * bursts on the hour averaging +50% to +300% for 1 to 5 minutes and on the quarter hour
+ * averaging up to half that for a minute (each burst minute is 0.75 to 1.25 times its draw's
+ * average), with other peak hours, weekends, noise (3% to 12% a minute) and drift. Runs every
+ * policy on each draw and prints this library's throttled % and shard-hours (as a share of
  * static-peak) next to the perfect-foresight bound at 95% utilization (bench/optimum.ts) and each
- * public autoscaler's throttled %; then a summary over all draws, and over those where every
- * public autoscaler throttles 1% or more.
+ * public autoscaler's throttled %; then a summary over all draws, and one over those where every
+ * public autoscaler throttles 1% or more, unless that is none or all of them.
  *
  *   npx ts-node --project bench/tsconfig.json bench/bursty.ts [--count N] [--seed S]
  *
@@ -100,7 +101,10 @@ export interface BurstySummary {
   /** The lowest bound among the draws over 60%, and the highest among the others (undefined for none). */
   readonly lowestBoundOver60?: number;
   readonly highestBoundAtMost60?: number;
-  /** The same, over the draws where every public autoscaler throttles at least 1% (undefined for none). */
+  /**
+   * The same, over the draws where every public autoscaler throttles at least 1%; undefined when
+   * no draw or every draw is one.
+   */
   readonly heavy?: BurstySummary;
 }
 
@@ -123,21 +127,46 @@ export function burstySummary(rows: BurstyRow[]): BurstySummary {
 }
 
 /**
- * The value of `flag` (--count or --seed): a whole number from `min` to `max`; the message names
- * what came. --seed stops below 2^32, where the generator's seeds wrap.
+ * The value of `flag`: a whole number in decimal digits from `min` to `max`; the message names
+ * what came.
  */
 export function parseWhole(flag: string, value: string | undefined, min: number, max: number): number {
   const n = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+  if (value === undefined || !/^[0-9]+$/.test(value) || n < min || n > max) {
     throw new Error(`${flag} takes a whole number from ${min} to ${max}; got ${value ?? 'nothing'}`);
   }
   return n;
 }
 
+/** The largest --seed: the generator's seeds wrap at 2^32. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * The command line: `--count N` (1 to 1000, 30 by default) and `--seed S` (0 to MAX_SEED, 1 by
+ * default), each at most once; anything else is refused, so that a mistyped flag does not run the
+ * defaults unnoticed.
+ */
+export function parseArgs(argv: string[]): { count: number; seed: number } {
+  const bounds: Record<string, [number, number]> = { '--count': [1, 1000], '--seed': [0, MAX_SEED] };
+  const values: Record<string, number> = { '--count': 30, '--seed': 1 };
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    if (!(flag in bounds)) {
+      throw new Error(`bench/bursty.ts takes --count N and --seed S; got ${flag}`);
+    }
+    if (seen.has(flag)) {
+      throw new Error(`${flag} is given twice`);
+    }
+    seen.add(flag);
+    values[flag] = parseWhole(flag, argv[i + 1], ...bounds[flag]);
+  }
+  return { count: values['--count'], seed: values['--seed'] };
+}
+
 function main(argv: string[]): void {
-  const arg = (flag: string, fallback: number, min: number, max: number) =>
-    (argv.includes(flag) ? parseWhole(flag, argv[argv.indexOf(flag) + 1], min, max) : fallback);
-  const rows = burstyRows(arg('--count', 30, 1, 1000), arg('--seed', 1, 0, 2 ** 32 - 1));
+  const { count, seed } = parseArgs(argv);
+  const rows = burstyRows(count, seed);
   console.log('| trace | peak | trough | hour burst | minutes | quarter burst | noise | this-library throttled % | shard-hours, % of static-peak | bound at 95%, % of static-peak | aws-samples | substation | scaling-utils |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {

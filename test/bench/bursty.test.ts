@@ -1,4 +1,4 @@
-import { BurstyRow, burstyRows, burstySummary, burstyTraces, drawShape, parseWhole } from '../../bench/bursty';
+import { BurstyRow, burstyRows, burstySummary, burstyTraces, drawShape, MAX_SEED, parseArgs, parseWhole } from '../../bench/bursty';
 import { traceDemand } from '../../bench/sim';
 import { mulberry32 } from '../../bench/traces';
 
@@ -42,6 +42,7 @@ describe('bursty diurnal traces', () => {
     expect(row.trace).toBe('bursty-1');
     expect(row.throttledPct).toBeGreaterThanOrEqual(0);
     expect(row.sharePct).toBeGreaterThan(row.boundSharePct);
+    expect(row.sharePct).toBeLessThanOrEqual(100);
     expect(row.boundSharePct).toBeGreaterThan(0);
     expect(row.boundSharePct).toBeLessThan(100);
     expect(Object.keys(row.anchors)).toEqual(['aws-samples', 'substation', 'scaling-utils']);
@@ -80,6 +81,13 @@ describe('burstySummary', () => {
     expect(s.heavy?.lowestBoundOver60).toBeUndefined();
   });
 
+  test('takes 1% for an anchor as heavy, and 0.1% for this library as not over', () => {
+    const s = burstySummary([row('a', 0.1, 55, 48, [1, 1, 1]), row('b', 0.2, 55, 48, [0.5, 0.5, 0.5])]);
+    expect(s.throttled.over).toBe(1);
+    expect(s.heavy?.draws).toBe(1);
+    expect(s.heavy?.throttled).toEqual({ min: 0.1, max: 0.1, over: 0 });
+  });
+
   test('gives no heavy subset when it would be all the draws, or none of them', () => {
     expect(burstySummary([row('a', 0.05, 55, 48, [2, 3, 4])]).heavy).toBeUndefined();
     expect(burstySummary([row('a', 0.05, 55, 48, [0.2, 3, 4])]).heavy).toBeUndefined();
@@ -91,8 +99,19 @@ describe('parseWhole', () => {
     expect(parseWhole('--count', '30', 1, 1000)).toBe(30);
     expect(parseWhole('--count', '1000', 1, 1000)).toBe(1000);
     expect(parseWhole('--seed', '0', 0, 2 ** 32 - 1)).toBe(0);
-    for (const bad of ['0', '-1', '1.5', 'x', '', ' ', '1001', '1e300', undefined]) {
+    for (const bad of ['0', '-1', '1.5', 'x', '', ' ', '1001', '1e300', '1e2', '0x10', '+5', ' 7 ', undefined]) {
       expect(() => parseWhole('--count', bad, 1, 1000)).toThrow(`--count takes a whole number from 1 to 1000; got ${bad === undefined ? 'nothing' : bad}`);
     }
+  });
+
+  test('parseArgs reads --count and --seed, each once, and refuses anything else', () => {
+    expect(parseArgs([])).toEqual({ count: 30, seed: 1 });
+    expect(parseArgs(['--seed', '2'])).toEqual({ count: 30, seed: 2 });
+    expect(parseArgs(['--count', '5', '--seed', String(MAX_SEED)])).toEqual({ count: 5, seed: 2 ** 32 - 1 });
+    expect(() => parseArgs(['--seed', String(2 ** 32)])).toThrow(`--seed takes a whole number from 0 to ${MAX_SEED}; got ${2 ** 32}`);
+    expect(() => parseArgs(['--seed=2'])).toThrow('bench/bursty.ts takes --count N and --seed S; got --seed=2');
+    expect(() => parseArgs(['--cuont', '5'])).toThrow('got --cuont');
+    expect(() => parseArgs(['--seed', '2', '--seed', '3'])).toThrow('--seed is given twice');
+    expect(() => parseArgs(['--count'])).toThrow('--count takes a whole number from 1 to 1000; got nothing');
   });
 });
