@@ -273,7 +273,7 @@ export function unseenRows(only?: string, overrides?: object, days?: number, res
 /** The value of --days: a whole number of days, 1 or more. */
 export function parseDays(value: string | undefined): number {
   const days = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isInteger(days) || days < 1) {
+  if (value === undefined || !/^[0-9]+$/.test(value) || days < 1) {
     throw new Error(`--days takes a whole number of days, 1 or more; got ${value ?? 'nothing'}`);
   }
   return days;
@@ -288,7 +288,7 @@ export const MAX_RESEED = 4294;
 /** The value of --reseed: a whole number from 0 (the traces as committed) to MAX_RESEED. */
 export function parseReseed(value: string | undefined): number {
   const reseed = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isInteger(reseed) || reseed < 0 || reseed > MAX_RESEED) {
+  if (value === undefined || !/^[0-9]+$/.test(value) || reseed > MAX_RESEED) {
     throw new Error(`--reseed takes a whole number from 0 to ${MAX_RESEED}; got ${value ?? 'nothing'}`);
   }
   return reseed;

@@ -28,7 +28,7 @@ describe('unseen traces', () => {
     expect(parseReseed('0')).toBe(0);
     expect(parseReseed('3')).toBe(3);
     expect(parseReseed(String(MAX_RESEED))).toBe(MAX_RESEED);
-    for (const bad of ['-1', '1.5', 'one', '', String(MAX_RESEED + 1), String(2 ** 32), undefined]) {
+    for (const bad of ['-1', '1.5', 'one', '', ' ', '1e2', '0x10', '+3', ' 3 ', String(MAX_RESEED + 1), String(2 ** 32), undefined]) {
       expect(() => parseReseed(bad)).toThrow(`--reseed takes a whole number from 0 to ${MAX_RESEED}; got ${bad === undefined ? 'nothing' : bad}`);
     }
     // Every seed moved by MAX_RESEED stays below 2^32, where the generator's seeds wrap.
@@ -88,7 +88,7 @@ describe('unseenRows', () => {
 
   test('--days takes a whole number of days, 1 or more', () => {
     expect(parseDays('3')).toBe(3);
-    for (const bad of ['0', '-1', '1.5', 'two', '', undefined]) {
+    for (const bad of ['0', '-1', '1.5', 'two', '', ' ', '1e1', '0x3', '+3', ' 3 ', undefined]) {
       expect(() => parseDays(bad)).toThrow(/--days takes a whole number of days, 1 or more/);
     }
   });
