@@ -14,12 +14,10 @@
  * The numbers are measured, never asserted.
  */
 import { optimumShardHours } from './optimum';
-import { runAll } from './policies';
+import { ANCHOR_NAMES, AnchorName, anchorThrottledPct, runAll } from './policies';
 import { Trace } from './sim';
 import { mulberry32 } from './traces';
-import { diurnal, DiurnalShape } from './unseen';
-
-const ANCHORS = ['aws-samples', 'substation', 'scaling-utils'] as const;
+import { diurnal, DiurnalShape, parseWhole } from './unseen';
 
 /** One draw's shape, as `diurnal` takes it. */
 export type BurstyShape = Omit<DiurnalShape, 'days'>;
@@ -62,7 +60,7 @@ export interface BurstyRow {
   readonly sharePct: number;
   /** The perfect-foresight staircase at 95% utilization (bench/optimum.ts) as a percentage of static-peak's. */
   readonly boundSharePct: number;
-  readonly anchors: Record<typeof ANCHORS[number], number>;
+  readonly anchors: Record<AnchorName, number>;
 }
 
 export function burstyRows(count: number, seed = 1): BurstyRow[] {
@@ -76,11 +74,7 @@ export function burstyRows(count: number, seed = 1): BurstyRow[] {
       throttledPct: mine.throttledPct,
       sharePct: (100 * mine.shardHours) / staticPeak,
       boundSharePct: (100 * optimumShardHours(trace, 60, 9, 0.95)) / staticPeak,
-      anchors: {
-        'aws-samples': runs['aws-samples'].result.throttledPct,
-        'substation': runs.substation.result.throttledPct,
-        'scaling-utils': runs['scaling-utils'].result.throttledPct,
-      },
+      anchors: anchorThrottledPct(runs),
     };
   });
 }
@@ -112,30 +106,18 @@ export function burstySummary(rows: BurstyRow[]): BurstySummary {
   const range = (values: number[]) => ({ min: Math.min(...values), max: Math.max(...values) });
   const over60 = rows.filter((r) => r.sharePct > 60);
   const atMost60 = rows.filter((r) => r.sharePct <= 60);
-  const heavy = rows.filter((r) => ANCHORS.every((a) => r.anchors[a] >= 1));
+  const heavy = rows.filter((r) => ANCHOR_NAMES.every((a) => r.anchors[a] >= 1));
   return {
     draws: rows.length,
     throttled: { ...range(rows.map((r) => r.throttledPct)), over: rows.filter((r) => r.throttledPct > 0.1).length },
-    notBelowEveryAnchor: rows.filter((r) => ANCHORS.some((a) => r.anchors[a] <= r.throttledPct)).map((r) => r.trace),
-    anchors: range(rows.flatMap((r) => ANCHORS.map((a) => r.anchors[a]))),
+    notBelowEveryAnchor: rows.filter((r) => ANCHOR_NAMES.some((a) => r.anchors[a] <= r.throttledPct)).map((r) => r.trace),
+    anchors: range(rows.flatMap((r) => ANCHOR_NAMES.map((a) => r.anchors[a]))),
     share: { ...range(rows.map((r) => r.sharePct)), over: over60.length },
     aboveBound: range(rows.map((r) => r.sharePct - r.boundSharePct)),
     lowestBoundOver60: over60.length ? Math.min(...over60.map((r) => r.boundSharePct)) : undefined,
     highestBoundAtMost60: atMost60.length ? Math.max(...atMost60.map((r) => r.boundSharePct)) : undefined,
     heavy: heavy.length && heavy.length < rows.length ? burstySummary(heavy) : undefined,
   };
-}
-
-/**
- * The value of `flag`: a whole number in decimal digits from `min` to `max`; the message names
- * what came.
- */
-export function parseWhole(flag: string, value: string | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (value === undefined || !/^[0-9]+$/.test(value) || n < min || n > max) {
-    throw new Error(`${flag} takes a whole number from ${min} to ${max}; got ${value ?? 'nothing'}`);
-  }
-  return n;
 }
 
 /** The largest --seed: the generator's seeds wrap at 2^32. */
@@ -172,7 +154,7 @@ function main(argv: string[]): void {
   for (const r of rows) {
     const s = r.shape;
     console.log(`| ${r.trace} | ${s.peak} | ${s.trough.toFixed(2)} | +${Math.round(100 * s.hourBurst)}% | ${s.hourBurstMinutes} | +${Math.round(100 * s.smallBurst)}% | ${s.noiseSd.toFixed(2)} | `
-      + `${r.throttledPct.toFixed(4)} | ${r.sharePct.toFixed(1)} | ${r.boundSharePct.toFixed(1)} | ${ANCHORS.map((a) => r.anchors[a].toFixed(4)).join(' | ')} |`);
+      + `${r.throttledPct.toFixed(4)} | ${r.sharePct.toFixed(1)} | ${r.boundSharePct.toFixed(1)} | ${ANCHOR_NAMES.map((a) => r.anchors[a].toFixed(4)).join(' | ')} |`);
   }
   const all = burstySummary(rows);
   console.log();

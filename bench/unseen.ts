@@ -13,7 +13,7 @@
  * The numbers are measured, never asserted.
  */
 import { optimumShardHours } from './optimum';
-import { runAll } from './policies';
+import { ANCHOR_NAMES, AnchorName, anchorThrottledPct, runAll } from './policies';
 import { Trace } from './sim';
 import { fromShards, gaussian, levelsTrace, mulberry32, noise, rampTrace, sawtoothTrace } from './traces';
 
@@ -202,7 +202,6 @@ export function unseenTraces(reseed = 0): { trace: Trace; diurnal: boolean }[] {
   ];
 }
 
-const ANCHORS = ['aws-samples', 'substation', 'scaling-utils'] as const;
 
 /** One unseen trace's numbers. */
 export interface UnseenRow {
@@ -219,7 +218,7 @@ export interface UnseenRow {
    * the shard count at most 9 times a day, on the hour, can beat without throttling.
    */
   readonly optimumSharePct: number;
-  readonly anchors: Record<typeof ANCHORS[number] | 'on-demand', number>;
+  readonly anchors: Record<AnchorName | 'on-demand', number>;
   /** The issue's targets this trace misses. */
   readonly misses: string[];
 }
@@ -245,15 +244,10 @@ export function unseenRows(only?: string, overrides?: object, days?: number, res
     const mine = runs['this-library'].result;
     const staticPeak = runs['static-peak'].result.shardHours;
     const sharePct = (100 * mine.shardHours) / staticPeak;
-    const anchors = {
-      'aws-samples': runs['aws-samples'].result.throttledPct,
-      'substation': runs.substation.result.throttledPct,
-      'scaling-utils': runs['scaling-utils'].result.throttledPct,
-      'on-demand': runs['on-demand'].result.throttledPct,
-    };
+    const anchors = { ...anchorThrottledPct(runs), 'on-demand': runs['on-demand'].result.throttledPct };
     const misses = [
       mine.throttledPct > 0.1 ? 'over 0.1%' : '',
-      ANCHORS.some((a) => anchors[a] <= mine.throttledPct) ? (mine.throttledPct > 0 ? 'not below every anchor' : 'ties an anchor at 0') : '',
+      ANCHOR_NAMES.some((a) => anchors[a] <= mine.throttledPct) ? (mine.throttledPct > 0 ? 'not below every anchor' : 'ties an anchor at 0') : '',
       isDiurnal && sharePct > 60 ? 'over 60% of static-peak' : '',
     ].filter((f) => f);
     rows.push({
@@ -285,13 +279,21 @@ export function parseDays(value: string | undefined): number {
  */
 export const MAX_RESEED = 4294;
 
+/**
+ * The value of a command line's `flag`: a whole number in decimal digits from `min` to `max`;
+ * the message names what came.
+ */
+export function parseWhole(flag: string, value: string | undefined, min: number, max: number): number {
+  const n = Number(value);
+  if (value === undefined || !/^[0-9]+$/.test(value) || n < min || n > max) {
+    throw new Error(`${flag} takes a whole number from ${min} to ${max}; got ${value ?? 'nothing'}`);
+  }
+  return n;
+}
+
 /** The value of --reseed: a whole number from 0 (the traces as committed) to MAX_RESEED. */
 export function parseReseed(value: string | undefined): number {
-  const reseed = Number(value);
-  if (value === undefined || !/^[0-9]+$/.test(value) || reseed > MAX_RESEED) {
-    throw new Error(`--reseed takes a whole number from 0 to ${MAX_RESEED}; got ${value ?? 'nothing'}`);
-  }
-  return reseed;
+  return parseWhole('--reseed', value, 0, MAX_RESEED);
 }
 
 /** A percentage with 4 decimals; "<0.0001" for one above 0 that would print as 0. */
@@ -308,7 +310,7 @@ function main(argv: string[]): void {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of unseenRows(only, overrides, days, reseed)) {
     console.log(`| ${r.trace} | ${pct(r.throttledPct)} | ${r.sharePct.toFixed(1)}${r.diurnal ? '' : ' (no target)'} | ${r.lowerBoundSharePct.toFixed(1)} | ${r.optimumSharePct.toFixed(1)} | `
-      + [...ANCHORS, 'on-demand' as const].map((a) => pct(r.anchors[a])).join(' | ')
+      + [...ANCHOR_NAMES, 'on-demand' as const].map((a) => pct(r.anchors[a])).join(' | ')
       + ` | ${r.misses.join(', ') || '-'} |`);
   }
 }

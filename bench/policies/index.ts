@@ -28,6 +28,10 @@ export const POLICY_NAMES = [
 ] as const;
 export type PolicyName = typeof POLICY_NAMES[number];
 
+/** The public autoscalers this library is compared with. */
+export const ANCHOR_NAMES = ['aws-samples', 'substation', 'scaling-utils'] as const;
+export type AnchorName = typeof ANCHOR_NAMES[number];
+
 export interface RunOptions {
   /** Minutes a stream stays UPDATING after UpdateShardCount. */
   readonly updatingMinutes?: number;
@@ -58,6 +62,15 @@ export function runAll(trace: Trace, options: RunOptions = {}): Record<PolicyNam
     'static-peak': simulateStaticPeak(trace),
     'lower-bound': simulateLowerBound(trace),
   };
+}
+
+/** Each public autoscaler's throttled %, in `ANCHOR_NAMES` order. */
+export function anchorThrottledPct(runs: Record<PolicyName, SimRun>): Record<AnchorName, number> {
+  const out = {} as Record<AnchorName, number>;
+  for (const name of ANCHOR_NAMES) {
+    out[name] = runs[name].result.throttledPct;
+  }
+  return out;
 }
 
 /** The results only, keyed by policy, in `POLICY_NAMES` order. */

@@ -1,6 +1,7 @@
-import { BurstyRow, burstyRows, burstySummary, burstyTraces, drawShape, MAX_SEED, parseArgs, parseWhole } from '../../bench/bursty';
+import { BurstyRow, burstyRows, burstySummary, burstyTraces, drawShape, MAX_SEED, parseArgs } from '../../bench/bursty';
 import { traceDemand } from '../../bench/sim';
 import { mulberry32 } from '../../bench/traces';
+import { parseWhole } from '../../bench/unseen';
 
 describe('bursty diurnal traces', () => {
   test('are two weeks long, named in order, and the same on every run; another seed draws others', () => {
