@@ -177,7 +177,8 @@ function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function median(values: number[]): number {
+/** The middle of the values in numeric order, or the mean of the two middle ones; `values` is left as it is. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -423,7 +424,7 @@ export function scaleUpAt(config: Pick<StreamScalingConfig, 'targetUtilization' 
  * reach `high` shards: ⌈high / 2^calls⌉ (`high` itself without a call).
  */
 export function climbBackShards(high: number, calls: number): number {
-  return calls > 0 ? Math.ceil(high / 2 ** calls) : high;
+  return Math.ceil(high / 2 ** calls);
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -509,7 +510,7 @@ export function decide(input: PolicyInput): Decision {
 
   // Where a fast rise that history does not foresee leads within SURGE_LEAD_MINUTES (`surgePeak`),
   // and the shards it wants.
-  const surge = !knownAhead && n >= config.minShards ? surgePeak(input.recent) : 0;
+  const surge = knownAhead ? 0 : surgePeak(input.recent);
   const surgeWanted = surge > 0 ? shardsFor(surge) : 0;
 
   const base = {
@@ -556,10 +557,8 @@ export function decide(input: PolicyInput): Decision {
     // as the smallest scale-down (N / minScaleDownRatio), so that a rising day does not spend
     // its calls on small steps. With history, the forecast already sizes the move, unless today
     // is rising well above it: history then understates the rise, and the move is sized as
-    // without it.
-    const floor = n < config.minShards
-      ? config.minShards
-      : (knownAhead ? n + 1 : Math.ceil(n / config.minScaleDownRatio - 1e-9));
+    // without it. A stream below minShards goes to what it needs, at least minShards (`desired`).
+    const floor = knownAhead || n < config.minShards ? 0 : Math.ceil(n / config.minScaleDownRatio - 1e-9);
     const sizedAhead = sizedFor(Math.max(need, sizePeak, surge));
     const target = Math.min(Math.max(desired, sizedAhead, floor), 2 * n, config.maxShards);
     return {
@@ -575,13 +574,14 @@ export function decide(input: PolicyInput): Decision {
     };
   }
 
-  if (n > config.maxShards || desired < n) {
+  // A stream above maxShards comes here too: `desired` is at most maxShards.
+  if (desired < n) {
     const sized = Math.max(sizedFor(Math.max(need, climbing, surge)), Math.ceil(n / 2), config.minShards);
     if (sized >= n) {
+      // Only a climb or a surge under way holds the count here: the peak alone wants fewer than
+      // N shards, and so do ceil(N/2) and minShards (at most `desired`).
       const ahead = sizedFor(Math.max(climbing, surge));
-      return none(ahead >= n
-        ? `${n} shards kept: the climb under way wants ${ahead} within ${surge > climbing ? SURGE_LEAD_MINUTES : SCHEDULE_AHEAD_MINUTES} min`
-        : `at minShards (${config.minShards})`);
+      return none(`${n} shards kept: the climb under way wants ${ahead} within ${surge > climbing ? SURGE_LEAD_MINUTES : SCHEDULE_AHEAD_MINUTES} min`);
     }
     // No scale-down within scaleDownMinutes of the last call (calls after `now`, which only a
     // skewed clock or an edited table could record, are not counted, as in `callsInWindow`): the
@@ -634,7 +634,8 @@ export function decide(input: PolicyInput): Decision {
     // still there for what history did not foresee.
     const lasting = knownAhead && history.length >= config.forecastMinutes && sizedFor(farPeak) <= target;
     if (!lasting && used >= MAX_CALLS_PER_24H - config.scaleUpReserve) {
-      return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} ${config.scaleUpReserve === 1 ? 'is' : 'are'} kept for scaling up`);
+      // Reached with scaleUpReserve of 2 or more only: a smaller one keeps its one call above.
+      return none(`${used} calls in the last 24 h: the last ${config.scaleUpReserve} are kept for scaling up`);
     }
     return {
       ...base,

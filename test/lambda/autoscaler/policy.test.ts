@@ -1,7 +1,7 @@
 import {
   alarmsToReset, callsInWindow, CLIMB_EVENNESS, climbBackShards, CLIMB_MINUTES, climbSlope, decide, demandShards, HistoryWindow, isRising,
   LEVEL_BELOW,
-  LEVEL_MINUTES, LEVELLED_HALF_MINUTES, levelledHistory, MinuteMetrics, peakWrittenShards, PolicyInput, RISING, scaleUpAt, shouldResetAlarm,
+  LEVEL_MINUTES, LEVELLED_HALF_MINUTES, levelledHistory, median, MinuteMetrics, peakWrittenShards, PolicyInput, RISING, scaleUpAt, shouldResetAlarm,
   SIZE_AHEAD_MINUTES, steadyTrendPeak, SURGE_GROUP_MINUTES, SURGE_LEAD_MINUTES, surgePeak, trendPeak, UP_AHEAD_MINUTES, writtenShards,
 } from '../../../lambda/autoscaler/policy';
 import {
@@ -20,9 +20,12 @@ function mean(minutes: MinuteMetrics[]): number {
   return minutes.reduce((sum, m) => sum + demandShards(m), 0) / minutes.length;
 }
 
-/** A history window whose `before` ran at `level` shards' worth (the level of `input`'s recent minutes by default). */
+/**
+ * A history window whose `before` ran at `level` shards' worth for LEVEL_MINUTES, as the handler
+ * reads it; without `level`, no minutes before.
+ */
 function past(after: MinuteMetrics[], level?: number): HistoryWindow {
-  return { before: level === undefined ? [] : Array.from({ length: 60 }, () => minute(level)), after };
+  return { before: level === undefined ? [] : Array.from({ length: LEVEL_MINUTES }, () => minute(level)), after };
 }
 
 function input(overrides: Partial<PolicyInput> & { shards?: number; level?: number }): PolicyInput {
@@ -51,6 +54,18 @@ describe('demandShards', () => {
   test('counts throttled records as demand, scaling bytes by the same factor', () => {
     const m = { incomingBytes: SHARD_BYTES_PER_MINUTE, incomingRecords: 1000, throttledRecords: 1000 };
     expect(demandShards(m)).toBeCloseTo(2);
+  });
+});
+
+describe('median', () => {
+  test('the middle value in numeric order, or the mean of the two middle ones', () => {
+    // In numeric order, not as strings ('10' < '2') and not as given.
+    expect(median([9, 10, 2])).toBe(9);
+    expect(median([4, 30, 2, 10])).toBe(7);
+    expect(median([5])).toBe(5);
+    const values = [3, 1, 2];
+    median(values);
+    expect(values).toEqual([3, 1, 2]);
   });
 });
 
@@ -89,8 +104,22 @@ describe('levelledHistory', () => {
 
   test('without minutes before the window, or a quiet level then, history is read as it is', () => {
     const recent = Array.from({ length: 60 }, () => minute(1));
-    expect(levelledHistory(recent, past(after)).scale).toBe(1);
-    expect(levelledHistory(recent, past(after, 0)).scale).toBe(1);
+    expect(levelledHistory(recent, past(after))).toMatchObject({ scale: 1, ratio: 1 });
+    // Quiet then and writing now: a stream that started since, infinitely above history's level.
+    expect(levelledHistory(recent, past(after, 0))).toMatchObject({ scale: 1, ratio: Number.POSITIVE_INFINITY });
+    // Quiet then and now: nothing to compare, a ratio of 1.
+    expect(levelledHistory(Array.from({ length: 60 }, () => minute(0)), past(after, 0))).toMatchObject({ scale: 1, ratio: 1 });
+  });
+
+  test('compares the last LEVEL_MINUTES of each, whatever the lengths of the lookback and of the minutes before', () => {
+    // 45 minutes today, the last LEVEL_MINUTES of them at 3; LEVEL_MINUTES then, at 6 (as the
+    // handler reads them): half, whatever came first.
+    const recent = Array.from({ length: 45 }, (_, i) => minute(i < 45 - LEVEL_MINUTES ? 20 : 3));
+    expect(levelledHistory(recent, past(after, 6)).ratio).toBeCloseTo(0.5);
+    // Fewer minutes before than LEVEL_MINUTES: as many of today's.
+    const short = { before: Array.from({ length: 10 }, () => minute(6)), after };
+    const lastTen = [...Array.from({ length: 50 }, () => minute(20)), ...Array.from({ length: 10 }, () => minute(3))];
+    expect(levelledHistory(lastTen, short).ratio).toBeCloseTo(0.5);
   });
 });
 
@@ -100,6 +129,20 @@ describe('decide', () => {
     const d = decide(input({ shards: 10, recent }));
     expect(d.action).toBe('scale-up');
     expect(d.targetShards).toBe(Math.ceil(14 / DEFAULT_SCALING.targetUtilization));
+    // No history and no trend: the log line gives the peak and the move, nothing expected.
+    expect(d.reason).toBe('peak 14.00 shards\' worth in the last 60 min: 10 -> 15 (wanted 15)');
+  });
+
+  test('scales up from exactly scaleUpThreshold; without history, by at least N / minScaleDownRatio, exactly where that is whole', () => {
+    const { minScaleDownRatio, scaleUpThreshold } = DEFAULT_SCALING;
+    // Flat (not rising) at exactly scaleUpThreshold of 10 shards.
+    expect(decide(input({ shards: 10, level: 10 * scaleUpThreshold }))).toMatchObject({ action: 'scale-up', targetShards: 15 });
+    // 67 / 0.67 is 100, not 101.
+    expect(67 / minScaleDownRatio).toBe(100);
+    expect(decide(input({ shards: 67, recent: [minute(67.5)] }))).toMatchObject({ action: 'scale-up', targetShards: 100, desiredShards: 72 });
+    // At minShards, a scale-up is as large as anywhere else.
+    const atMin = decide(input({ shards: 10, recent: [minute(10.2)], config: { ...DEFAULT_SCALING, minShards: 10, maxShards: 100 } }));
+    expect(atMin).toMatchObject({ action: 'scale-up', targetShards: 15 });
   });
 
   test('never more than doubles', () => {
@@ -113,6 +156,7 @@ describe('decide', () => {
     const d = decide(input({ shards: 9, level: 0.1 }));
     expect(d.action).toBe('scale-down');
     expect(d.targetShards).toBe(5);
+    expect(d.reason).toBe('peak 0.10 shards\' worth in the last 60 min: 9 -> 5');
   });
 
   test('stays within minShards and maxShards', () => {
@@ -129,12 +173,36 @@ describe('decide', () => {
     expect(down.reason).toMatch(/saves too little/);
     const floor = decide(input({ shards: 16, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 8, maxShards: 100 } }));
     expect(floor.targetShards).toBe(8);
+    // At minShards and quiet: nothing to do.
+    const atMin = decide(input({ shards: 8, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 8, maxShards: 100 } }));
+    expect(atMin).toMatchObject({ action: 'none', targetShards: 8, reason: '8 shards fit a peak of 0.10 shards\' worth' });
+    // At maxShards and quiet: a scale-down like any other.
+    const atMax = decide(input({ shards: 12, level: 1, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 12 } }));
+    expect(atMax).toMatchObject({ action: 'scale-down', targetShards: 6, reason: 'peak 1.00 shards\' worth in the last 60 min: 12 -> 6' });
+    // At maxShards with demand that wants exactly maxShards: it fits.
+    const full = decide(input({ shards: 12, level: 11, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 12 } }));
+    expect(full).toMatchObject({ action: 'none', desiredShards: 12, reason: '12 shards fit a peak of 11.00 shards\' worth' });
   });
 
   test('moves a stream below minShards up to it', () => {
     const d = decide(input({ shards: 2, level: 0.1, config: { ...DEFAULT_SCALING, minShards: 3, maxShards: 100 } }));
     expect(d.action).toBe('scale-up');
     expect(d.targetShards).toBe(3);
+    // To minShards, not to N / minScaleDownRatio (7.5) as a scale-up without history would.
+    const config = { ...DEFAULT_SCALING, minShards: 6, maxShards: 100 };
+    expect(decide(input({ shards: 5, level: 0.1, config }))).toMatchObject({ action: 'scale-up', targetShards: 6 });
+    // Nor does the log call the move a rise history does not foresee, though demand is rising.
+    const rising = Array.from({ length: 60 }, (_, i) => minute(i < 30 ? 0.5 : 1));
+    expect(decide(input({ shards: 5, recent: rising, config })).reason).toBe('peak 1.00 shards\' worth in the last 60 min, 1.17 expected: 5 -> 6 (wanted 2)');
+    // Nor rising well above history (twice its level).
+    const history = [past(Array.from({ length: 240 }, () => minute(0.5)), 0.5)];
+    expect(decide(input({ shards: 5, recent: rising, config, history })).reason).not.toMatch(/history's level/);
+    // At minShards, both notes are given as anywhere else.
+    const reactive = { ...config, predictive: false };
+    const climbing = Array.from({ length: 60 }, (_, i) => minute(i < 30 ? 3 : 5.9));
+    expect(decide(input({ shards: 6, recent: climbing, config: reactive })).reason).toMatch(/\(rising unforeseen: met from 97\.5% of 6 shards\)/);
+    const above = decide(input({ shards: 6, recent: climbing, config, history: [past(Array.from({ length: 240 }, () => minute(3)), 3)] }));
+    expect(above.reason).toMatch(/\(today at 1\.97 times history's level, and rising\)/);
   });
 
   test('does nothing to on-demand streams', () => {
@@ -179,13 +247,16 @@ describe('decide', () => {
     // counted, as in the 24-hour budget; the one before it is.
     expect(decide(input({ shards: 15, level: 8, calls: [NOW + 60 * MINUTE_MS] })).action).toBe('scale-down');
     expect(decide(input({ shards: 15, level: 8, calls: [NOW - 3 * MINUTE_MS, NOW + 60 * MINUTE_MS] })).reason).toMatch(/call was 3 min ago/);
+    // A call at this very minute counts.
+    expect(decide(input({ shards: 15, level: 8, calls: [NOW] })).reason).toMatch(/call was 0 min ago/);
     // It follows scaleDownMinutes.
     expect(after(4, { config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, scaleDownMinutes: 5 } }).action).toBe('none');
     expect(after(5, { config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, scaleDownMinutes: 5 } }).action).toBe('scale-down');
     // A scale-up is not held.
     expect(after(1, { recent: [minute(20)] })).toMatchObject({ action: 'scale-up', targetShards: Math.ceil(15 / DEFAULT_SCALING.minScaleDownRatio) });
-    // Nor is a stream above maxShards brought down to it.
+    // Nor is a stream above maxShards brought down to it; one at maxShards waits like any other.
     expect(after(1, { config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 12 } })).toMatchObject({ action: 'scale-down', targetShards: 9 });
+    expect(after(2, { config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 15 } }).reason).toMatch(/call was 2 min ago/);
   });
 
   test('keeps the last calls of the budget for scaling up', () => {
@@ -207,10 +278,15 @@ describe('decide', () => {
     const down = decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls, history: quiet }));
     expect(down.action).toBe('scale-down');
     expect(down.targetShards).toBe(10);
+    expect(down.reason).toBe('peak 1.00 shards\' worth in the last 60 min, 1.00 expected: 20 -> 10');
     // The last call is kept all the same.
     const last = decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls: callsMade(9), history: quiet }));
     expect(last.action).toBe('none');
     expect(last.reason).toBe('9 calls in the last 24 h: no scale-down spends the last one, kept for scaling up');
+    // With a reserve of 3, two are kept however long the new count lasts.
+    const three = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, scaleUpReserve: 3 };
+    const two = decide(input({ shards: 20, level: 1, trigger: 'ScaleDown', calls: callsMade(8), history: quiet, config: three }));
+    expect(two.reason).toBe('8 calls in the last 24 h: no scale-down spends the last 2, kept for scaling up');
     // History that needs more than the new count within the window (11 shards' worth at the end,
     // below the 20 that would hold the scale-down off): the full reserve.
     const busier = [past(Array.from({ length: forecastMinutes }, (_, i) => minute(i === forecastMinutes - 1 ? 11 : 1)), 1)];
@@ -252,6 +328,12 @@ describe('decide', () => {
       [past(Array.from({ length: DEFAULT_SCALING.forecastMinutes }, (_, i) => minute(i < k ? level : 14.3 * level)), level)];
     expect(decide(input({ ...base, history: busyFrom(90), calls: ageingAt(90 - UP_AHEAD_MINUTES) })).targetShards).toBe(15);
     expect(decide(input({ ...base, history: busyFrom(90), calls: ageingAt(91 - UP_AHEAD_MINUTES) })).targetShards).toBe(16);
+    // A minute that 15 shards run at exactly targetUtilization does not outgrow them.
+    expect(15 * DEFAULT_SCALING.targetUtilization).toBe(14.25);
+    const exactly = [past(Array.from({ length: DEFAULT_SCALING.forecastMinutes }, (_, i) => minute(i < 90 ? 1 : 14.25)), 1)];
+    expect(decide(input({ ...base, history: exactly, calls: ageingAt(91 - UP_AHEAD_MINUTES) })).targetShards).toBe(15);
+    // Calls made exactly 24 hours ago are out of the window: neither made nor freed.
+    expect(decide(input({ ...base, history: quiet, calls: [...Array.from({ length: 3 }, () => NOW - DAY_MS), ...seven] })).targetShards).toBe(16);
     // History levelled down to a quiet today (an outage: today 1, then 20) is read as it was: 20
     // shards' worth, more than 15 take from the first minute, so no call is freed. Levelled,
     // it would have freed those that age out by minute 60.
@@ -315,6 +397,8 @@ describe('decide', () => {
     expect(held.reason).toBe('20 shards kept: 10 could not climb back to the 64 shards of the last 24 hours\' busiest minute with the 2 calls it would have, and 16 saves too little');
     // 8 made: 1 left, which takes 32 to 64: nothing below 20 could get back.
     expect(night(20, 8).reason).toBe('20 shards kept: 10 could not climb back to the 64 shards of the last 24 hours\' busiest minute with the 1 call it would have');
+    // From 32, the one call takes exactly 32 back to 64: the count is kept, and saves nothing.
+    expect(night(32, 8).reason).toBe('32 shards kept: 16 could not climb back to the 64 shards of the last 24 hours\' busiest minute with the 1 call it would have');
     // From 30, the scale-down goes as far as the calls allow: 16, not 15.
     const partial = night(30, 7);
     expect(partial.action).toBe('scale-down');
@@ -372,11 +456,15 @@ describe('decide', () => {
     const { lookbackMinutes } = DEFAULT_SCALING;
     expect(UP_AHEAD_MINUTES).toBeLessThan(lookbackMinutes);
     // 14 shards' worth expected from UP_AHEAD_MINUTES on, within the lookback; 5 until then.
-    const at = (from: number) => [past(Array.from({ length: 240 }, (_, i) => minute(i >= from ? 14 : 5)), 5)];
+    const at = (from: number, top = 14) => [past(Array.from({ length: 240 }, (_, i) => minute(i >= from ? top : 5)), 5)];
     const later = decide(input({ shards: 10, level: 5, history: at(UP_AHEAD_MINUTES) }));
     expect(later.forecastPeakShards).toBeCloseTo(14);
     expect(later.action).toBe('none');
     expect(later.reason).toMatch(/history expects 14.00 shards' worth within 60 min, not within 30: 10 shards until it comes nearer/);
+    // So is one at exactly scaleUpThreshold of the shards: 9 of 10 under a threshold of 0.9.
+    const lower = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, targetUtilization: 0.8, scaleUpThreshold: 0.9 };
+    expect(decide(input({ shards: 10, level: 5, config: lower, history: at(UP_AHEAD_MINUTES, 9) })).reason).toMatch(/^history expects 9.00 shards' worth/);
+    expect(decide(input({ shards: 10, level: 5, config: lower, history: at(UP_AHEAD_MINUTES, 8.9) })).reason).toBe('10 shards fit a peak of 8.90 shards\' worth');
     // A minute sooner, it calls for the scale-up, sized for the peak.
     const sooner = decide(input({ shards: 10, level: 5, history: at(UP_AHEAD_MINUTES - 1) }));
     expect(sooner.action).toBe('scale-up');
@@ -439,13 +527,19 @@ describe('decide', () => {
   test('the scheduled check acts on a peak history expects within SCHEDULE_AHEAD_MINUTES, not on a later one', () => {
     const { targetUtilization } = DEFAULT_SCALING;
     // 10 shards at 7 shards' worth (no alarm would fire); a week ago 16 came at minute `at`.
-    const peakAt = (at: number) => [past(Array.from({ length: 240 }, (_, i) => minute(i === at ? 16 : 7)), 7)];
+    const peakAt = (at: number, top = 16) => [past(Array.from({ length: 240 }, (_, i) => minute(i === at ? top : 7)), 7)];
     const soon = decide(input({ shards: 10, level: 7, trigger: 'Schedule', history: peakAt(SCHEDULE_AHEAD_MINUTES - 1) }));
     expect(soon.action).toBe('scale-up');
     expect(soon.targetShards).toBe(Math.ceil(16 / targetUtilization));
     const later = decide(input({ shards: 10, level: 7, trigger: 'Schedule', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) }));
     expect(later.action).toBe('none');
     expect(later.reason).toMatch(/scheduled check: history and the recent trend expect 7.00 shards' worth within 20 min, which 10 shards take/);
+    // A peak at exactly scaleUpThreshold of the shards is met; under a lower threshold, so is one
+    // that reaches that (9 of 10 shards), not only one of 10 / 0.9.
+    expect(decide(input({ shards: 10, level: 7, trigger: 'Schedule', history: peakAt(10, 10) })).action).toBe('scale-up');
+    const lower = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, targetUtilization: 0.8, scaleUpThreshold: 0.9 };
+    expect(decide(input({ shards: 10, level: 7, trigger: 'Schedule', config: lower, history: peakAt(10, 10) })).action).toBe('scale-up');
+    expect(decide(input({ shards: 10, level: 7, trigger: 'Schedule', config: lower, history: peakAt(10, 8.9) })).action).toBe('none');
     // An alarm invocation at the same moment looks a whole lookback ahead.
     expect(decide(input({ shards: 10, level: 7, trigger: 'ScaleUp', history: peakAt(SCHEDULE_AHEAD_MINUTES + 5) })).action).toBe('scale-up');
     // Without history, and with a single minute (so no trend), the check does not act, even on a
@@ -481,6 +575,12 @@ describe('decide', () => {
     const slow = decide(input({ shards: 10, trigger: 'Schedule', recent: climb(0.045) }));
     expect(slow.action).toBe('none');
     expect(slow.reason).toMatch(/history and the recent trend expect 9.90 shards' worth within 20 min, which 10 shards take/);
+    // A ScaleDown alarm that the climb holds back says so: a climb of 0.2 a minute to 20 leads to
+    // 24 within SCHEDULE_AHEAD_MINUTES, which 26 shards take; the peak and the alarms' trend want 25.
+    const steep = Array.from({ length: 60 }, (_, i) => minute(20 - 0.2 * (59 - i)));
+    const heldByClimb = decide(input({ shards: 26, trigger: 'ScaleDown', recent: steep }));
+    expect(heldByClimb).toMatchObject({ action: 'none', desiredShards: 25 });
+    expect(heldByClimb.reason).toBe(`26 shards kept: the climb under way wants 26 within ${SCHEDULE_AHEAD_MINUTES} min`);
     // A flat level just as high: no trend, so nothing either.
     expect(decide(input({ shards: 10, trigger: 'Schedule', level: 9.5 })).action).toBe('none');
     // A step from 3 to 8, 30 minutes ago and level since, is no climb: the quarters' medians go
@@ -526,6 +626,13 @@ describe('decide', () => {
     expect(isRising(ramp(1, 20).slice(0, 11))).toBe(false);
     expect(isRising(ramp(1, 20).slice(0, 12))).toBe(true);
     expect(isRising(Array.from({ length: 60 }, () => minute(0)))).toBe(false);
+    // The last quarter's median at exactly RISING times the first's is a rise.
+    const quarters = (early: number, late: number) =>
+      Array.from({ length: 60 }, (_, i) => minute(i < 15 ? early : i < 45 ? (early + late) / 2 : late));
+    expect(isRising(quarters(10, 11))).toBe(true);
+    expect(isRising(quarters(10, 10.99))).toBe(false);
+    // A single quiet minute in the middle of the first quarter moves its median no more than a burst.
+    expect(isRising(Array.from({ length: 60 }, (_, i) => minute(i === 7 ? 0 : 10)))).toBe(false);
   });
 
   test('with today rising well above history\'s level, a scale-up is at least as large as without history', () => {
@@ -549,6 +656,12 @@ describe('decide', () => {
     expect(near.targetShards).toBe(Math.max(Math.ceil(near.forecastPeakShards / targetUtilization), 11));
     expect(near.targetShards).toBeLessThan(large);
     expect(near.reason).not.toMatch(/history's level/);
+    // Exactly LEVEL_ABOVE is well above: today's last LEVEL_MINUTES at 10 after half an hour at 5,
+    // against 8 then.
+    const stepUp = Array.from({ length: 60 }, (_, i) => minute(i < 60 - LEVEL_MINUTES ? 5 : 10));
+    const exactly = decide(input({ shards: 10, recent: stepUp, history: [past(after, 8)] }));
+    expect(exactly).toMatchObject({ action: 'scale-up', targetShards: large });
+    expect(exactly.reason).toMatch(/today at 1\.25 times history's level, and rising/);
     // History that was quiet then (a stream that started writing since) is below any level today.
     const quiet = decide(input({ shards: 10, recent: climb, history: [past(after, 0)] }));
     expect(quiet.targetShards).toBe(large);
@@ -562,6 +675,8 @@ describe('decide', () => {
 
   test('counts calls in the rolling window only', () => {
     expect(callsInWindow([NOW - DAY_MS, NOW - DAY_MS + 1, NOW], NOW)).toBe(2);
+    // Nor a call recorded after `now` (a skewed clock, an edited table).
+    expect(callsInWindow([NOW + 1], NOW)).toBe(0);
   });
 
   test('without history a scale-up is a large move; with history the forecast sizes it', () => {
@@ -643,9 +758,13 @@ describe('decide', () => {
     expect(CLIMB_EVENNESS).toBe(0.25);
     expect(climbSlope(quarters([1.25, 1.49, 0.26]))).toBeCloseTo(3 / 21);
     expect(climbSlope(quarters([1.3, 1.46, 0.24]))).toBe(0);
+    // Exactly CLIMB_EVENNESS of the average is steady; any step short of it, the middle one too, is not.
+    expect(climbSlope(quarters([1.25, 1.5, 0.25]))).toBeCloseTo(3 / 21);
+    expect(climbSlope(quarters([1.625, 0.125, 1.25]))).toBe(0);
     // The last quarter must be at least RISING times the first: 10 to 11.1 is, 10 to 10.9 is not.
     expect(climbSlope(quarters([0.37, 0.37, 0.36]))).toBeCloseTo(1.1 / 21);
     expect(climbSlope(quarters([0.3, 0.3, 0.3]))).toBe(0);
+    expect(climbSlope(quarters([0.25, 0.5, 0.25]))).toBeCloseTo(1 / 21);
     // Over another window: the whole hour of a straight climb, in quarters of 15 minutes.
     const straight = Array.from({ length: 60 }, (_, i) => minute(5 + 0.1 * i));
     expect(climbSlope(straight, 60)).toBeCloseTo(0.1);
@@ -675,14 +794,35 @@ describe('decide', () => {
     expect(Math.floor(CLIMB_MINUTES / 8)).toBeLessThan(LEVELLED_HALF_MINUTES);
     const short = Array.from({ length: 28 }, (_, i) => minute(i < 21 ? 5 + i : 25));
     expect(climbSlope(short)).toBeGreaterThan(0);
+    // Quarters of 10, halves of exactly LEVELLED_HALF_MINUTES: long enough to tell. A ramp of 1
+    // a minute that stops at 37 three minutes into the last quarter has ended.
+    expect(Math.floor(40 / 8)).toBe(LEVELLED_HALF_MINUTES);
+    const endedIn40 = Array.from({ length: 40 }, (_, i) => minute(5 + Math.min(i, 32)));
+    expect(climbSlope(endedIn40, 40)).toBe(0);
+    expect(climbSlope(endedIn40.slice(0, 32), 32)).toBeGreaterThan(0);
+    // The later half against the earlier half; an odd quarter's middle minute is in neither.
+    // Quarters of 15 minutes at 10, 20 and 30, then a last quarter whose median is 40.
+    const lastQuarter = (values: number[]) => [...[10, 20, 30].flatMap((l) => Array.from({ length: 15 }, () => l)), ...values].map(minute);
+    // Later half 40 against an earlier half of 38: climbing, though the whole quarter's median is 40 too.
+    const stepped = lastQuarter([38, 38, 38, 38, 38, 38, 38, 40, 40, 40, 40, 40, 40, 40, 40]);
+    expect(climbSlope(stepped, 60)).toBeGreaterThan(0);
+    // Later half 40 against an earlier half of 40, with a busy middle minute: levelled off,
+    // though the last 8 minutes' median is above 40.
+    const levelled = lastQuarter([40, 40, 40, 40, 44, 44, 44, 44, 40, 40, 40, 40, 44, 44, 44]);
+    expect(climbSlope(levelled, 60)).toBe(0);
+    // Later half 40 against an earlier half of 38: climbing, though the whole quarter's median is 38.
+    const late = lastQuarter([38, 38, 38, 38, 42, 42, 42, 38, 38, 38, 38, 40, 40, 40, 40]);
+    expect(climbSlope(late, 60)).toBeGreaterThan(0);
   });
 
   test('steadyTrendPeak: where a steady climb over CLIMB_MINUTES or the whole window leads', () => {
     // The whole hour climbs 0.1 a minute, to 10.9: 15 minutes ahead, 12.4.
     const straight = Array.from({ length: 60 }, (_, i) => minute(5 + 0.1 * i));
     expect(steadyTrendPeak(straight, 15)).toBeCloseTo(10.9 + 1.5);
-    // At most half again the peak.
+    // At most half again the peak; nothing without a horizon.
     expect(steadyTrendPeak(straight, 600)).toBeCloseTo(10.9 * 1.5);
+    expect(steadyTrendPeak(straight, 0)).toBe(0);
+    expect(trendPeak(straight, 0)).toBe(0);
     // A slower climb, 0.05 a minute from 10: the last 28 minutes rise less than RISING (11.75 to
     // 12.8), the hour more (10.35 to 12.6), so the hour's climb leads: 12.95 + 15 * 0.05.
     const slow = Array.from({ length: 60 }, (_, i) => minute(10 + 0.05 * i));
@@ -723,6 +863,14 @@ describe('decide', () => {
     // Not rising: the same busiest minute, flat for the hour, is left to scaleUpThreshold too.
     const flat = decide(input({ shards: 10, recent: Array.from({ length: 60 }, () => minute(expected)) }));
     expect(flat.action).toBe('none');
+    // The note is for a peak under scaleUpThreshold only: with a threshold of 0.9 (met from 85%
+    // on such a rise), a peak of exactly 9 of 10 shards is not noted, one of 8.9 is.
+    const lower = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, predictive: false, targetUtilization: 0.8, scaleUpThreshold: 0.9 };
+    const risingTo = (top: number) => Array.from({ length: 60 }, (_, i) => minute(i < 30 ? 6 : top));
+    const atThreshold = decide(input({ shards: 10, recent: risingTo(9), config: lower }));
+    expect(atThreshold.action).toBe('scale-up');
+    expect(atThreshold.reason).not.toMatch(/rising unforeseen/);
+    expect(decide(input({ shards: 10, recent: risingTo(8.9), config: lower })).reason).toMatch(/\(rising unforeseen: met from 85% of 10 shards\)/);
     // The move is not undone: at 15 shards, the same minutes want 11, which saves too little.
     const after = decide(input({ shards: 15, recent, trigger: 'ScaleDown' }));
     expect(after.action).toBe('none');
@@ -737,8 +885,16 @@ describe('decide', () => {
     // The last group's low, carried from its middle minute to SURGE_LEAD_MINUTES after the latest.
     const slope = (11.5 - 8.5) / (2 * g);
     expect(surgePeak(ramp)).toBeCloseTo(11.5 + slope * (SURGE_LEAD_MINUTES + (g - 1) / 2));
-    // Fewer minutes than three groups: no reading.
+    // Fewer minutes than three groups: no reading. Three groups alone are read, against their own median (13).
     expect(surgePeak(ramp.slice(-(3 * g - 1)))).toBe(0);
+    const alone = [8, 9, 10, 12, 13, 14, 16, 17, 18].map(minute);
+    expect(surgePeak(alone)).toBeCloseTo(16 + Math.min((8 / (2 * g)) * (SURGE_LEAD_MINUTES + (g - 1) / 2), 8));
+    // The last low at exactly RISING times the first (and the median) is a surge; the evenness
+    // test as in climbSlope, at CLIMB_EVENNESS of the average rise per group.
+    const groups = (lows: number[]) => [...flat(10, 60), ...lows.flatMap((l) => Array.from({ length: g }, () => minute(l)))];
+    expect(surgePeak(groups([10, 10.5, 11]))).toBeCloseTo(11 + (1 / (2 * g)) * (SURGE_LEAD_MINUTES + (g - 1) / 2));
+    expect(surgePeak(groups([10, 10.25, 12]))).toBeGreaterThan(12);
+    expect(surgePeak(groups([10, 10.125, 12]))).toBe(0);
     // A step: two groups at the new level, or one; neither is a steady rise.
     expect(surgePeak([...flat(8, 60), ...flat(12, 2 * g)])).toBe(0);
     expect(surgePeak([...flat(8, 60), ...flat(12, g)])).toBe(0);
@@ -806,6 +962,22 @@ describe('decide', () => {
     // At maxShards, nothing to do.
     const atMax = decide(input({ shards: 13, recent, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 13 } }));
     expect(atMax.action).toBe('none');
+    // Below minShards, the move up to it goes as far as the surge needs.
+    const belowMin = decide(input({ shards: 9, recent: fast, config: { ...DEFAULT_SCALING, minShards: 10, maxShards: 1000 } }));
+    expect(belowMin).toMatchObject({ action: 'scale-up', targetShards: 16 });
+    // A surge that leads to exactly scaleUpThreshold of the shards is met: groups at 10, 15 and 20
+    // lead to 30 within SURGE_LEAD_MINUTES, on 30 shards (not predictive, so that no trend calls).
+    const reactiveConfig = { ...DEFAULT_SCALING, minShards: 1, maxShards: 1000, predictive: false };
+    const toThirty = [...Array.from({ length: 51 }, () => minute(10)), ...[10, 10, 10, 15, 15, 15, 20, 20, 20].map(minute)];
+    expect(surgePeak(toThirty)).toBe(30);
+    expect(decide(input({ shards: 30, recent: toThirty, config: reactiveConfig })).action).toBe('scale-up');
+    // The log notes a surge only where it asks for more than the peak: groups at 10, 10.5 and 11
+    // (with a minute at 12) lead to 12, which the peak's 13 shards take.
+    const gentle = [...Array.from({ length: 51 }, () => minute(10)), ...[10, 10, 10, 10.5, 10.5, 10.5, 11, 12, 11].map(minute)];
+    expect(surgePeak(gentle)).toBeCloseTo(12);
+    const noted = decide(input({ shards: 12, recent: gentle, config: reactiveConfig }));
+    expect(noted).toMatchObject({ action: 'scale-up', desiredShards: 13 });
+    expect(noted.reason).not.toMatch(/surging/);
   });
 
   test('a stream above a lowered maxShards is brought down, even while busy', () => {
@@ -813,6 +985,10 @@ describe('decide', () => {
     const d = decide(input({ shards: 50, recent: [minute(60)], config }));
     expect(d.action).toBe('scale-down');
     expect(d.targetShards).toBe(32);
+    // However little it saves: 11 -> 9 under a maxShards of 10, where 10 -> 9 saves too little.
+    const small = (shards: number) => decide(input({ shards, level: 8, config: { ...DEFAULT_SCALING, minShards: 1, maxShards: 10 } }));
+    expect(small(11)).toMatchObject({ action: 'scale-down', targetShards: 9 });
+    expect(small(10)).toMatchObject({ action: 'none', reason: 'scale-down 10 -> 9 saves too little to spend a call on' });
   });
 
   test('shouldResetAlarm: not a ScaleDown alarm at minShards', () => {
