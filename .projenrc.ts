@@ -49,6 +49,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4.1.0',
     'kinesis-local@0.6.2',
     '@types/aws-lambda@^8',
+    // Mutation testing of the autoscaler's handler and policy (`mutation`). 9.x: 10.x needs Node 22.
+    '@stryker-mutator/core@~9.6.1',
+    '@stryker-mutator/jest-runner@~9.6.1',
   ],
 
   // Snapshots never update silently: `test` runs jest with --ci, `test:update` rewrites them.
@@ -65,9 +68,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'lambda', 'bench', 'examples', 'projenrc', '.projenrc.ts'],
   },
 
-  gitignore: ['/assets/', 'cdk.out/', '/bench/results/tmp/', '.jsii-verify/'],
+  gitignore: ['/assets/', 'cdk.out/', '/bench/results/tmp/', '.jsii-verify/', '/reports/', '.stryker-tmp/'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['/lambda/', '/bench/', '/examples/', 'cdk.out/', '/.ci/', '/.jsii-verify/'] },
+  npmIgnoreOptions: {
+    ignorePatterns: ['/lambda/', '/bench/', '/examples/', 'cdk.out/', '/.ci/', '/.jsii-verify/', '/reports/', '.stryker-tmp/', '/stryker.config.json'],
+  },
   githubOptions: { mergify: false },
   release: false,
   depsUpgrade: false,
@@ -156,6 +161,41 @@ project.addTask('bench:unseen', {
 project.addTask('bench:bursty', {
   description: 'Run the autoscaler benchmark on random diurnal traces with heavy bursts; prints a table and a summary',
   exec: 'ts-node --project bench/tsconfig.json bench/bursty.ts',
+  receiveArgs: true,
+});
+
+// Mutation testing of the autoscaler's Lambda: Stryker changes the handler and the policy one
+// mutant at a time and runs the tests that cover each change; a mutant no test fails survives.
+// It prints the score and each survivor, and writes reports/mutation/mutation.{html,json}. Not
+// part of `test`: it takes about an hour on two cores. Extra arguments go to `stryker run`, e.g.
+// `npx projen mutation --mutate lambda/autoscaler/policy.ts`.
+new JsonFile(project, 'stryker.config.json', {
+  obj: {
+    $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
+    testRunner: 'jest',
+    coverageAnalysis: 'perTest',
+    mutate: ['lambda/autoscaler/policy.ts', 'lambda/autoscaler/handler.ts'],
+    jest: {
+      configFile: 'package.json',
+      config: {
+        collectCoverage: false,
+        // The handler's and the policy's own tests, and the benchmark's model tests that run the
+        // policy. The benchmark's trace-set tests (unseen, bursty) take a minute each per mutant.
+        testMatch: [
+          '<rootDir>/test/lambda/autoscaler/*.test.ts',
+          '<rootDir>/test/bench/sim.test.ts',
+          '<rootDir>/test/bench/policies.test.ts',
+        ],
+      },
+    },
+    reporters: ['clear-text', 'progress', 'html', 'json'],
+    timeoutMS: 20000,
+    thresholds: { high: 95, low: 85, break: null },
+  },
+});
+project.addTask('mutation', {
+  description: 'Mutation-test the autoscaler\'s handler and policy with Stryker; prints the score and the survivors (about an hour)',
+  exec: 'stryker run',
   receiveArgs: true,
 });
 
