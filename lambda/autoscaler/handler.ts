@@ -108,12 +108,12 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
           outcome: 'ignored',
           message: `alarm ${event.alarmData.alarmName} is not one of this autoscaler's alarms`,
         };
-        log({ level: 'WARN', ...outcome });
+        log({ level: 'WARN', ...outcomeFields(outcome) });
         return [outcome];
       }
       if (event.alarmData.state.value !== 'ALARM') {
         const outcome: Outcome = { streamName: config.streamName, trigger: parsed.role, outcome: 'ignored', message: `alarm state is ${event.alarmData.state.value}` };
-        log({ level: 'INFO', ...outcome });
+        log({ level: 'INFO', ...outcomeFields(outcome) });
         return [outcome];
       }
       return [await handleStream(config, parsed.role)];
@@ -295,7 +295,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
     })).then(() => true, (err) => {
       // The call went through; losing its record only makes the budget look larger than it is,
       // and Kinesis's own limit (LimitExceededException) still applies.
-      log({ level: 'ERROR', streamName, message: 'could not record the UpdateShardCount call', error: errorText(err) });
+      log({ level: 'ERROR', StreamName: streamName, message: 'could not record the UpdateShardCount call', error: errorText(err) });
       return false;
     });
   }
@@ -442,7 +442,7 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
         continue;
       }
       await deps.cloudwatch.send(new PutMetricAlarmCommand({ ...alarmDefinition(alarm), ...owned }));
-      log({ level: 'INFO', streamName: config.streamName, message: `alarm ${alarm.AlarmName}: ${changes.join(', ')} for ${shards} shards` });
+      log({ level: 'INFO', StreamName: config.streamName, message: `alarm ${alarm.AlarmName}: ${changes.join(', ')} for ${shards} shards` });
     }
   }
 
@@ -518,8 +518,16 @@ export function createHandler(deps: HandlerDeps): (event: AutoscalerEvent) => Pr
       report(config, trigger, 'failed', `${call} failed: ${errorText(err)}`, decision);
       throw err;
     }
-    return report(config, trigger, 'failed', `${call} failed with ${name}: ${meaning}`, decision);
+    // The error's own message, where it says more than its name (which query, which status).
+    const message = (err as Error)?.message;
+    const detail = message && message !== name ? ` (${message})` : '';
+    return report(config, trigger, 'failed', `${call} failed with ${name}${detail}: ${meaning}`, decision);
   }
+}
+
+/** An outcome as log fields, with the `StreamName` key every log line uses. */
+function outcomeFields(outcome: Outcome): Record<string, unknown> {
+  return { StreamName: outcome.streamName, trigger: outcome.trigger, outcome: outcome.outcome, message: outcome.message };
 }
 
 function isAlarmEvent(event: AutoscalerEvent): event is AlarmEvent {

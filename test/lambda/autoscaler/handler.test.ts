@@ -8,9 +8,9 @@ import {
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand, KinesisClient, UpdateShardCountCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AlarmEvent, createHandler, UNPUBLISHED_MINUTES } from '../../../lambda/autoscaler/handler';
+import { AlarmEvent, alarmDefinition, createHandler, UNPUBLISHED_MINUTES } from '../../../lambda/autoscaler/handler';
 import { LEVEL_MINUTES } from '../../../lambda/autoscaler/policy';
-import { DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, StreamScalingConfig, thresholdFor } from '../../../src/private/autoscaler-config';
+import { DAY_MS, DEFAULT_SCALING, MINUTE_MS, SHARD_BYTES_PER_MINUTE, StreamScalingConfig, thresholdFor } from '../../../src/private/autoscaler-config';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 30);
 const STREAM = 'orders';
@@ -265,7 +265,7 @@ describe('autoscaler handler', () => {
     expect(outcome.outcome).toBe('requested');
     expect(outcome.message).toMatch(/the call could not be recorded in the state table/);
     expect(lines.find((l) => l._aws)).toMatchObject({ outcome: 'requested', ScalingActions: 1, Failures: 1 });
-    expect(lines.find((l) => l.message === 'could not record the UpdateShardCount call')).toMatchObject({ level: 'ERROR' });
+    expect(lines.find((l) => l.message === 'could not record the UpdateShardCount call')).toMatchObject({ level: 'ERROR', StreamName: STREAM });
   });
 
   test('a scale-up from minShards triggered by the ScaleDown alarm puts that alarm back to OK', async () => {
@@ -655,5 +655,403 @@ describe('autoscaler handler', () => {
     });
     await expect(handler({ action: 'reconcile' })).rejects.toThrow('AccessDeniedException');
     expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand).map((c) => c.args[0].input.StreamName)).toEqual(['broken', STREAM]);
+  });
+});
+
+describe('autoscaler handler: the requests it sends and the lines it logs', () => {
+  /** The UpdateItem inputs sent to the state table, by their update expression. */
+  function stateUpdates() {
+    const inputs = dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
+    return {
+      lock: inputs.find((i) => i.UpdateExpression === 'SET lockUntil = :until, lockOwner = :owner'),
+      record: inputs.find((i) => i.UpdateExpression === 'SET calls = :calls'),
+      release: inputs.find((i) => i.UpdateExpression === 'SET lockUntil = :zero'),
+    };
+  }
+
+  test('reads the stream\'s own Kinesis metrics: bytes, records and throttled writes, a Sum per minute', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    await handler(alarmEvent('ScaleUp'));
+    const metric = (Id: string, MetricName: string) => ({
+      Id,
+      MetricStat: {
+        Metric: { Namespace: 'AWS/Kinesis', MetricName, Dimensions: [{ Name: 'StreamName', Value: STREAM }] },
+        Period: 60,
+        Stat: 'Sum',
+      },
+    });
+    for (const call of cloudwatchMock.commandCalls(GetMetricDataCommand)) {
+      expect(call.args[0].input.MetricDataQueries).toEqual([
+        metric('bytes', 'IncomingBytes'),
+        metric('records', 'IncomingRecords'),
+        metric('throttled', 'WriteProvisionedThroughputExceeded'),
+      ]);
+    }
+  });
+
+  test('throttled records count as demand, and a metric without datapoints leaves a minute published', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    // 2 shards' worth written, and a shard's worth of records throttled each minute.
+    metricsAt(2, 60_000);
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    // Bytes scale with the records: 2 shards' worth of 2 KiB records, and as many again less 1,440.
+    const written = (2 * SHARD_BYTES_PER_MINUTE) / 2048;
+    expect(outcome.decision?.recentPeakShards).toBeCloseTo(2 * (1 + 60_000 / written));
+    // No WriteProvisionedThroughputExceeded datapoints at all: the minutes with bytes and records
+    // are published all the same, so the lookback ends with the last minute.
+    const end = Math.floor(NOW / MINUTE_MS) * MINUTE_MS;
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input) => {
+      const start = new Date(input.StartTime).getTime();
+      const stop = new Date(input.EndTime).getTime();
+      const timestamps: Date[] = [];
+      for (let t = start; t < stop; t += MINUTE_MS) timestamps.push(new Date(t));
+      const shards = (t: Date) => (t.getTime() === end - MINUTE_MS ? 10 : 1);
+      return {
+        MetricDataResults: [
+          { Id: 'bytes', Timestamps: timestamps, Values: timestamps.map((t) => shards(t) * SHARD_BYTES_PER_MINUTE) },
+          { Id: 'records', Timestamps: timestamps, Values: timestamps.map((t) => (shards(t) * SHARD_BYTES_PER_MINUTE) / 2048) },
+          { Id: 'throttled', Timestamps: [], Values: [] },
+          // A result the handler did not ask for, and one without values, change nothing.
+          { Id: 'other', Timestamps: timestamps, Values: timestamps.map(() => 1e12) },
+        ],
+      };
+    });
+    const [last] = await handler(alarmEvent('ScaleUp'));
+    expect(last.decision?.recentPeakShards).toBeCloseTo(10);
+  });
+
+  test('a failed metric read says which query and which status', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 8);
+    cloudwatchMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'bytes', StatusCode: 'Forbidden', Timestamps: [], Values: [] }],
+    });
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.message).toBe('GetMetricData failed with IncompleteMetricData (bytes: StatusCode Forbidden): '
+      + 'CloudWatch did not return the stream\'s metrics; nothing was changed; the next alarm period or scheduled check tries again');
+  });
+
+  test('the state table: one owner takes the lock, records the call and releases the lock, on the stream\'s item', async () => {
+    // A call made exactly 24 hours ago, one a day and a minute ago, one an hour ago, and an entry that is no number.
+    const hourAgo = NOW - 60 * MINUTE_MS;
+    const { handler } = setup([NOW - DAY_MS, NOW - DAY_MS - MINUTE_MS, hourAgo]);
+    dynamoMock.on(UpdateItemCommand, { UpdateExpression: 'SET lockUntil = :until, lockOwner = :owner' }).resolves({
+      Attributes: { calls: { L: [{ N: String(NOW - DAY_MS) }, { N: String(hourAgo) }, { N: 'not a number' }] } },
+    });
+    streamIs('ACTIVE', 4);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    metricsAt(10);
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.decision?.callsInLast24h).toBe(1);
+    const { lock, record, release } = stateUpdates();
+    const key = { streamName: { S: STREAM } };
+    expect(lock).toMatchObject({ TableName: 'state', Key: key, ReturnValues: 'ALL_NEW' });
+    const owner = lock!.ExpressionAttributeValues![':owner'];
+    expect(owner.S).toMatch(new RegExp(`^${NOW}-[0-9a-z]+$`));
+    // The call history keeps the calls of the last 24 hours and the new one.
+    expect(record).toEqual({
+      TableName: 'state',
+      Key: key,
+      UpdateExpression: 'SET calls = :calls',
+      ConditionExpression: 'lockOwner = :owner',
+      ExpressionAttributeValues: { ':calls': { L: [{ N: String(hourAgo) }, { N: String(NOW) }] }, ':owner': owner },
+    });
+    expect(release).toEqual({
+      TableName: 'state',
+      Key: key,
+      UpdateExpression: 'SET lockUntil = :zero',
+      ConditionExpression: 'lockOwner = :owner',
+      ExpressionAttributeValues: { ':zero': { N: '0' }, ':owner': owner },
+    });
+    // Another invocation is another owner.
+    dynamoMock.resetHistory();
+    await handler(alarmEvent('ScaleUp'));
+    expect(stateUpdates().lock!.ExpressionAttributeValues![':owner'].S).not.toBe(owner.S);
+  });
+
+  test('a state item without a call history is a stream without calls', async () => {
+    const { handler } = setup();
+    dynamoMock.on(UpdateItemCommand).resolves({});
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.decision?.callsInLast24h).toBe(0);
+  });
+
+  test('a state table that fails is a failed decision; a lock that expired under another owner is no error', async () => {
+    const { handler, lines } = setup();
+    dynamoMock.on(UpdateItemCommand).rejects(awsError('ProvisionedThroughputExceededException'));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('failed');
+    expect(outcome.message).toMatch(/^DynamoDB failed with ProvisionedThroughputExceededException: the API call was throttled/);
+    expect(kinesisMock.commandCalls(DescribeStreamSummaryCommand)).toHaveLength(0);
+    expect(lines.find((l) => l._aws)).toMatchObject({ level: 'ERROR', Failures: 1 });
+
+    // The release finds another owner's lock (this one outlived LOCK_MS): nothing to log.
+    const quiet = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    dynamoMock.on(UpdateItemCommand, { UpdateExpression: 'SET lockUntil = :zero' }).rejects(awsError('ConditionalCheckFailedException'));
+    expect((await quiet.handler(alarmEvent('ScaleUp')))[0].outcome).toBe('skipped');
+    expect(quiet.lines.filter((l) => l.level === 'WARN')).toEqual([]);
+    // Any other failure to release is logged; the lock expires by itself.
+    const failing = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    dynamoMock.on(UpdateItemCommand, { UpdateExpression: 'SET lockUntil = :zero' }).rejects(awsError('InternalServerError', 'boom'));
+    expect((await failing.handler(alarmEvent('ScaleUp')))[0].outcome).toBe('skipped');
+    expect(failing.lines.filter((l) => l.level === 'WARN')).toEqual([
+      { level: 'WARN', StreamName: STREAM, message: 'DynamoDB failed: InternalServerError: boom' },
+    ]);
+  });
+
+  test('a failed side call (alarm state, alarm thresholds) is logged as a warning and changes nothing else', async () => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    metricsAt(10);
+    cloudwatchMock.on(SetAlarmStateCommand).rejects(awsError('InternalServiceError', 'down'));
+    cloudwatchMock.on(PutMetricAlarmCommand).rejects(awsError('InternalServiceError', 'down'));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.outcome).toBe('requested');
+    expect(lines.filter((l) => l.level === 'WARN').map((l) => l.message)).toEqual([
+      'PutMetricAlarm failed: InternalServiceError: down',
+      'SetAlarmState failed: InternalServiceError: down',
+      'SetAlarmState failed: InternalServiceError: down',
+    ]);
+    // On a decision to do nothing, the same.
+    const idle = setup();
+    streamIs('ACTIVE', 12);
+    metricsAt(12 * 0.8);
+    cloudwatchMock.on(DescribeAlarmsCommand).rejects('not an AWS error');
+    expect((await idle.handler({ action: 'reconcile' }))[0].outcome).toBe('skipped');
+    expect(idle.lines.filter((l) => l.level === 'WARN').map((l) => l.message)).toEqual([expect.stringMatching(/^PutMetricAlarm failed: /)]);
+  });
+
+  test('alarms are read for ScaleUp and ScaleDown only, and only for a provisioned, ACTIVE stream', async () => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 12);
+    metricsAt(12 * 0.8);
+    // DescribeAlarms also returns an alarm that is not one of them: it is left alone.
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'someone-elses', Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' }],
+    });
+    await handler({ action: 'reconcile' });
+    expect(cloudwatchMock.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({
+      AlarmNames: [`KinesisKitAutoscaler-${STREAM}-ScaleUp`, `KinesisKitAutoscaler-${STREAM}-ScaleDown`],
+      AlarmTypes: ['MetricAlarm'],
+    });
+    expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+    // A rewrite is logged with what changed.
+    alarmsWithThresholdsFor(4);
+    await handler({ action: 'reconcile' });
+    expect(lines.filter((l) => /^alarm /.test(l.message))).toEqual([
+      {
+        level: 'INFO',
+        StreamName: STREAM,
+        message: `alarm KinesisKitAutoscaler-${STREAM}-ScaleUp: Threshold ${thresholdFor('ScaleUp', CONFIG, 4)} -> ${thresholdFor('ScaleUp', CONFIG, 12)} for 12 shards`,
+      },
+      {
+        level: 'INFO',
+        StreamName: STREAM,
+        message: `alarm KinesisKitAutoscaler-${STREAM}-ScaleDown: Threshold ${thresholdFor('ScaleDown', CONFIG, 4)} -> ${thresholdFor('ScaleDown', CONFIG, 12)} for 12 shards`,
+      },
+    ]);
+    // UPDATING or on-demand: the alarms are left as they are.
+    for (const [status, mode] of [['UPDATING', 'PROVISIONED'], ['ACTIVE', 'ON_DEMAND']]) {
+      cloudwatchMock.resetHistory();
+      streamIs(status, 12, mode);
+      await handler({ action: 'reconcile' });
+      expect(cloudwatchMock.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+      expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+    }
+  });
+
+  test('a summary without a mode is a provisioned stream; one without a status is not touched; none at all is a failure', async () => {
+    const { handler } = setup();
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    metricsAt(10);
+    const summary = { StreamName: STREAM, StreamARN: 'arn', OpenShardCount: 4, RetentionPeriodHours: 24, StreamCreationTimestamp: new Date(0), EnhancedMonitoring: [] };
+    kinesisMock.on(DescribeStreamSummaryCommand).resolves({ StreamDescriptionSummary: { ...summary, StreamStatus: 'ACTIVE' } });
+    expect((await handler(alarmEvent('ScaleUp')))[0].outcome).toBe('requested');
+    kinesisMock.on(DescribeStreamSummaryCommand).resolves({ StreamDescriptionSummary: summary as any });
+    expect((await handler(alarmEvent('ScaleUp')))[0].message).toBe('stream is UNKNOWN: UpdateShardCount waits until it is ACTIVE');
+    kinesisMock.on(DescribeStreamSummaryCommand).resolves({});
+    const [none] = await handler(alarmEvent('ScaleUp'));
+    expect(none).toMatchObject({ outcome: 'failed', message: 'DescribeStreamSummary returned no summary' });
+  });
+
+  test('history is read only when predictive, and a window without writes is no history', async () => {
+    // A stream that started writing an hour ago, at 8.2 shards' worth on 8 shards: without
+    // history the scale-up is at least N / minScaleDownRatio (12), as if the quiet week and day
+    // before had not been read.
+    const started = NOW - 60 * MINUTE_MS;
+    const { handler } = setup();
+    streamIs('ACTIVE', 8);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    metricsAt((t) => (t >= started ? 8.2 : 0));
+    const [outcome] = await handler(alarmEvent('ScaleUp'));
+    expect(outcome.decision).toMatchObject({ action: 'scale-up', targetShards: 12 });
+    expect(cloudwatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(3);
+    // Not predictive: one read, the last 24 hours.
+    cloudwatchMock.resetHistory();
+    const reactive = createHandler({
+      kinesis: new KinesisClient({ region: 'eu-west-1' }),
+      cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+      tableName: 'state',
+      streams: [{ ...CONFIG, predictive: false }],
+      now: () => NOW,
+      log: () => undefined,
+    });
+    await reactive(alarmEvent('ScaleUp'));
+    expect(cloudwatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+  });
+
+  test('every decision is one embedded-metric-format line: the metrics it defines and their values', async () => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 16);
+    kinesisMock.on(UpdateShardCountCommand).resolves({});
+    metricsAt(1.23456);
+    await handler(alarmEvent('ScaleDown'));
+    const count = (Name: string) => ({ Name, Unit: 'Count' });
+    const down = lines.find((l) => l._aws);
+    expect(down._aws).toEqual({
+      Timestamp: NOW,
+      CloudWatchMetrics: [{
+        Namespace: 'KinesisKit/Autoscaler',
+        Dimensions: [['StreamName']],
+        Metrics: ['Decisions', 'ScalingActions', 'ScaleUps', 'ScaleDowns', 'Failures', 'AtMaxShards', 'CurrentShards', 'TargetShards', 'DesiredShards'].map(count),
+      }],
+    });
+    expect(down).toMatchObject({
+      level: 'INFO',
+      StreamName: STREAM,
+      trigger: 'ScaleDown',
+      outcome: 'requested',
+      action: 'scale-down',
+      Decisions: 1,
+      ScalingActions: 1,
+      ScaleUps: 0,
+      ScaleDowns: 1,
+      Failures: 0,
+      AtMaxShards: 0,
+      CurrentShards: 16,
+      TargetShards: 8,
+      recentPeakShards: 1.235,
+      callsInLast24h: 0,
+    });
+    // A decision to do nothing: no action counted.
+    lines.length = 0;
+    streamIs('ACTIVE', 2);
+    await handler(alarmEvent('ScaleDown'));
+    expect(lines.find((l) => l._aws)).toMatchObject({ outcome: 'skipped', action: 'none', ScalingActions: 0, ScaleUps: 0, ScaleDowns: 0, Failures: 0 });
+    // No decision (another invocation holds the lock): the counts only, no shard metrics.
+    lines.length = 0;
+    dynamoMock.on(UpdateItemCommand).rejects(awsError('ConditionalCheckFailedException'));
+    await handler(alarmEvent('ScaleUp'));
+    const skipped = lines.find((l) => l._aws);
+    expect(skipped._aws.CloudWatchMetrics[0].Metrics).toEqual(['Decisions', 'ScalingActions', 'ScaleUps', 'ScaleDowns', 'Failures', 'AtMaxShards'].map(count));
+    expect(skipped).toMatchObject({ level: 'INFO', action: 'none', AtMaxShards: 0 });
+    expect(skipped).not.toHaveProperty('CurrentShards');
+  });
+
+  test('AtMaxShards counts a stream at maxShards whose demand asks for more', async () => {
+    const atMax = async (shards: number, demand: number) => {
+      const { handler, lines } = setup();
+      streamIs('ACTIVE', shards);
+      kinesisMock.on(UpdateShardCountCommand).resolves({});
+      metricsAt(demand);
+      await handler(alarmEvent('ScaleUp'));
+      return lines.find((l) => l._aws).AtMaxShards;
+    };
+    expect(await atMax(64, 100)).toBe(1);
+    // Demand that 64 shards take, at maxShards: not counted.
+    expect(await atMax(64, 60)).toBe(0);
+    // Below maxShards, however busy: the scale-up is under way.
+    expect(await atMax(63, 100)).toBe(0);
+  });
+
+  test('events: a reconcile is a reconcile; a CloudWatch event without alarm data is no alarm; an unknown alarm is ignored', async () => {
+    const { handler, lines } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    expect((await handler({ action: 'reconcile' }))[0].trigger).toBe('Reconcile');
+    expect((await handler({ source: 'aws.cloudwatch' } as any))[0].trigger).toBe('Reconcile');
+    lines.length = 0;
+    const [unknown] = await handler({ source: 'aws.cloudwatch', alarmData: { alarmName: 'some-alarm', state: { value: 'ALARM' } } });
+    expect(unknown).toEqual({ streamName: 'unknown', trigger: 'Reconcile', outcome: 'ignored', message: 'alarm some-alarm is not one of this autoscaler\'s alarms' });
+    const [other] = await handler(alarmEvent('ScaleUp', 'ALARM', 'someone-else'));
+    expect(other).toMatchObject({ streamName: 'someone-else', trigger: 'ScaleUp', outcome: 'ignored' });
+    const [ok] = await handler(alarmEvent('ScaleDown', 'OK'));
+    expect(ok).toEqual({ streamName: STREAM, trigger: 'ScaleDown', outcome: 'ignored', message: 'alarm state is OK' });
+    expect(lines.map((l) => l.level)).toEqual(['WARN', 'WARN', 'INFO']);
+    // Every line names the stream under the same key as the decisions' lines.
+    expect(lines).toEqual([
+      { level: 'WARN', StreamName: 'unknown', trigger: 'Reconcile', outcome: 'ignored', message: 'alarm some-alarm is not one of this autoscaler\'s alarms' },
+      { level: 'WARN', StreamName: 'someone-else', trigger: 'ScaleUp', outcome: 'ignored', message: expect.stringMatching(/^alarm KinesisKitAutoscaler-someone-else-ScaleUp is not/) },
+      { level: 'INFO', StreamName: STREAM, trigger: 'ScaleDown', outcome: 'ignored', message: 'alarm state is OK' },
+    ]);
+  });
+
+  test('an alarm is put back to OK with a reason that names the autoscaler', async () => {
+    const { handler } = setup();
+    streamIs('ACTIVE', 4);
+    metricsAt(2);
+    await handler(alarmEvent('ScaleUp'));
+    expect(cloudwatchMock.commandCalls(SetAlarmStateCommand)[0].args[0].input.StateReason).toMatch(/cdk-kinesis-kit shard autoscaler/);
+  });
+
+  test.each(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded'])(
+    '%s is a throttled call', async (name) => {
+      const { handler } = setup();
+      kinesisMock.on(DescribeStreamSummaryCommand).rejects(awsError(name));
+      expect((await handler(alarmEvent('ScaleUp')))[0].message).toMatch(/throttled after retries/);
+    });
+
+  test('an unexpected error is logged as a failed decision before it is rethrown', async () => {
+    const { handler, lines } = setup();
+    kinesisMock.on(DescribeStreamSummaryCommand).rejects(awsError('AccessDeniedException', 'not allowed'));
+    await expect(handler(alarmEvent('ScaleUp'))).rejects.toThrow('not allowed');
+    expect(lines.find((l) => l._aws)).toMatchObject({
+      level: 'ERROR', outcome: 'failed', Failures: 1, message: 'DescribeStreamSummary failed: AccessDeniedException: not allowed',
+    });
+  });
+
+  test('without a log function, lines go to stdout as JSON', async () => {
+    const spy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const handler = createHandler({
+        kinesis: new KinesisClient({ region: 'eu-west-1' }),
+        cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+        dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+        tableName: 'state',
+        streams: [CONFIG],
+        now: () => NOW,
+      });
+      await handler(alarmEvent('ScaleUp', 'OK'));
+      expect(JSON.parse(spy.mock.calls[0][0])).toMatchObject({ level: 'INFO', outcome: 'ignored' });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('alarmDefinition: a single-metric alarm keeps its metric fields', () => {
+    const alarm = {
+      AlarmName: 'a',
+      MetricName: 'IncomingBytes',
+      Namespace: 'AWS/Kinesis',
+      Statistic: 'Sum' as const,
+      Period: 60,
+      Dimensions: [{ Name: 'StreamName', Value: STREAM }],
+      Unit: 'Bytes' as const,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+    };
+    expect(alarmDefinition(alarm)).toMatchObject(alarm);
+    expect(alarmDefinition({ ...alarm, Metrics: [] })).toMatchObject(alarm);
   });
 });
