@@ -172,7 +172,7 @@ describe('autoscaler handler', () => {
     // A structured, embedded-metric-format line for the decision.
     const decision = lines.find((l) => l._aws);
     expect(decision).toMatchObject({
-      StreamName: STREAM, outcome: 'requested', action: 'scale-up', CurrentShards: 4, TargetShards: 8, ScalingActions: 1, ScaleUps: 1,
+      StreamName: STREAM, outcome: 'requested', action: 'scale-up', CurrentShards: 4, TargetShards: 8, ScalingActions: 1, ScaleUps: 1, ScaleDowns: 0,
     });
     expect(decision._aws.CloudWatchMetrics[0].Namespace).toBe('KinesisKit/Autoscaler');
     expect(decision._aws.CloudWatchMetrics[0].Dimensions).toEqual([['StreamName']]);
@@ -250,7 +250,8 @@ describe('autoscaler handler', () => {
       kinesisMock.on(UpdateShardCountCommand).rejects(err);
       // Unexpected errors are rethrown for Lambda's retries and the dead-letter queue.
       await expect(handler(alarmEvent('ScaleUp'))).rejects.toThrow(err.message);
-      expect(dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.UpdateExpression)).toContain('SET calls = :calls');
+      const record = dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input).find((i) => i.UpdateExpression === 'SET calls = :calls');
+      expect(record?.ExpressionAttributeValues?.[':calls']).toEqual({ L: [{ N: String(NOW) }] });
       expect(kinesisMock.commandCalls(UpdateShardCountCommand)).toHaveLength(1);
     }
   });
@@ -749,6 +750,8 @@ describe('autoscaler handler: the requests it sends and the lines it logs', () =
     const { lock, record, release } = stateUpdates();
     const key = { streamName: { S: STREAM } };
     expect(lock).toMatchObject({ TableName: 'state', Key: key, ReturnValues: 'ALL_NEW' });
+    // Held for two minutes at most, or until released.
+    expect(lock!.ExpressionAttributeValues![':until']).toEqual({ N: String(NOW + 2 * MINUTE_MS) });
     const owner = lock!.ExpressionAttributeValues![':owner'];
     expect(owner.S).toMatch(new RegExp(`^${NOW}-[0-9a-z]+$`));
     // The call history keeps the calls of the last 24 hours and the new one.
@@ -845,6 +848,7 @@ describe('autoscaler handler: the requests it sends and the lines it logs', () =
       AlarmTypes: ['MetricAlarm'],
     });
     expect(cloudwatchMock.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+    expect(lines.filter((l) => l.level === 'WARN')).toEqual([]);
     // A rewrite is logged with what changed.
     alarmsWithThresholdsFor(4);
     await handler({ action: 'reconcile' });
@@ -957,6 +961,13 @@ describe('autoscaler handler: the requests it sends and the lines it logs', () =
     expect(skipped._aws.CloudWatchMetrics[0].Metrics).toEqual(['Decisions', 'ScalingActions', 'ScaleUps', 'ScaleDowns', 'Failures', 'AtMaxShards'].map(count));
     expect(skipped).toMatchObject({ level: 'INFO', action: 'none', AtMaxShards: 0 });
     expect(skipped).not.toHaveProperty('CurrentShards');
+    // A scale-down that Kinesis refused: a failure, not a scale-down.
+    lines.length = 0;
+    dynamoMock.on(UpdateItemCommand).resolves({});
+    streamIs('ACTIVE', 16);
+    kinesisMock.on(UpdateShardCountCommand).rejects(awsError('LimitExceededException'));
+    await handler(alarmEvent('ScaleDown'));
+    expect(lines.find((l) => l._aws)).toMatchObject({ outcome: 'failed', action: 'scale-down', ScalingActions: 0, ScaleDowns: 0, Failures: 1 });
   });
 
   test('AtMaxShards counts a stream at maxShards whose demand asks for more', async () => {
@@ -981,6 +992,8 @@ describe('autoscaler handler: the requests it sends and the lines it logs', () =
     metricsAt(2);
     expect((await handler({ action: 'reconcile' }))[0].trigger).toBe('Reconcile');
     expect((await handler({ source: 'aws.cloudwatch' } as any))[0].trigger).toBe('Reconcile');
+    // Alarm data from elsewhere is not a CloudWatch alarm.
+    expect((await handler({ source: 'aws.events', alarmData: alarmEvent('ScaleUp').alarmData } as any))[0].trigger).toBe('Reconcile');
     lines.length = 0;
     const [unknown] = await handler({ source: 'aws.cloudwatch', alarmData: { alarmName: 'some-alarm', state: { value: 'ALARM' } } });
     expect(unknown).toEqual({ streamName: 'unknown', trigger: 'Reconcile', outcome: 'ignored', message: 'alarm some-alarm is not one of this autoscaler\'s alarms' });
