@@ -107,6 +107,18 @@ function alarmsWithThresholdsFor(shards: number, scaleDownChanges: object = {}) 
   });
 }
 
+/** What every handler here is created with: clients the mocks answer for, the table, the streams and the clock. */
+function clients(streams: StreamScalingConfig[] = [CONFIG]) {
+  return {
+    kinesis: new KinesisClient({ region: 'eu-west-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+    dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+    tableName: 'state',
+    streams,
+    now: () => NOW,
+  };
+}
+
 function setup(calls: number[] = []) {
   const lines: any[] = [];
   dynamoMock.on(UpdateItemCommand).resolves({ Attributes: { calls: { L: calls.map((c) => ({ N: String(c) })) } } });
@@ -114,12 +126,7 @@ function setup(calls: number[] = []) {
   cloudwatchMock.on(PutMetricAlarmCommand).resolves({});
   alarmsWithThresholdsFor(4);
   const handler = createHandler({
-    kinesis: new KinesisClient({ region: 'eu-west-1' }),
-    cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
-    dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-    tableName: 'state',
-    streams: [CONFIG],
-    now: () => NOW,
+    ...clients(),
     log: (line) => lines.push(line),
   });
   return { handler, lines };
@@ -379,12 +386,7 @@ describe('autoscaler handler', () => {
 
     // A stream that is not predictive is not checked at all.
     const mixed = createHandler({
-      kinesis: new KinesisClient({ region: 'eu-west-1' }),
-      cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
-      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-      tableName: 'state',
-      streams: [{ ...CONFIG, streamName: 'clicks', predictive: false }, CONFIG],
-      now: () => NOW,
+      ...clients([{ ...CONFIG, streamName: 'clicks', predictive: false }, CONFIG]),
       log: () => undefined,
     });
     expect((await mixed({ action: 'schedule' })).map((o) => [o.streamName, o.trigger])).toEqual([[STREAM, 'Schedule']]);
@@ -646,12 +648,7 @@ describe('autoscaler handler', () => {
       },
     });
     const handler = createHandler({
-      kinesis: new KinesisClient({ region: 'eu-west-1' }),
-      cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
-      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-      tableName: 'state',
-      streams: [{ ...CONFIG, streamName: 'broken' }, CONFIG],
-      now: () => NOW,
+      ...clients([{ ...CONFIG, streamName: 'broken' }, CONFIG]),
       log: (line) => lines.push(line),
     });
     await expect(handler({ action: 'reconcile' })).rejects.toThrow('AccessDeniedException');
@@ -903,12 +900,7 @@ describe('autoscaler handler: the requests it sends and the lines it logs', () =
     // Not predictive: one read, the last 24 hours.
     cloudwatchMock.resetHistory();
     const reactive = createHandler({
-      kinesis: new KinesisClient({ region: 'eu-west-1' }),
-      cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
-      dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-      tableName: 'state',
-      streams: [{ ...CONFIG, predictive: false }],
-      now: () => NOW,
+      ...clients([{ ...CONFIG, predictive: false }]),
       log: () => undefined,
     });
     await reactive(alarmEvent('ScaleUp'));
@@ -1038,12 +1030,7 @@ describe('autoscaler handler: the requests it sends and the lines it logs', () =
     const spy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
       const handler = createHandler({
-        kinesis: new KinesisClient({ region: 'eu-west-1' }),
-        cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
-        dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
-        tableName: 'state',
-        streams: [CONFIG],
-        now: () => NOW,
+        ...clients(),
       });
       await handler(alarmEvent('ScaleUp', 'OK'));
       expect(JSON.parse(spy.mock.calls[0][0])).toMatchObject({ level: 'INFO', outcome: 'ignored' });
